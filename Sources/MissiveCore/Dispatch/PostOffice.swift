@@ -1,0 +1,192 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The oneAPI core: takes envelopes from every ingress, routes and dispatches them, and
+/// records every status change. Adapters call it; it calls the ports.
+public final class PostOffice: Sendable {
+    /// The ports the core works through.
+    public struct Ports: Sendable {
+        public var envelopes: any EnvelopeStore
+        public var directory: any RecipientDirectory
+        public var mailboxes: any MailboxStore
+        public var blobs: any BlobStore
+        public var webhooks: any WebhookStore
+        public var credentials: any CredentialStore
+
+        public init(envelopes: any EnvelopeStore, directory: any RecipientDirectory, mailboxes: any MailboxStore, blobs: any BlobStore, webhooks: any WebhookStore, credentials: any CredentialStore) {
+            self.envelopes = envelopes
+            self.directory = directory
+            self.mailboxes = mailboxes
+            self.blobs = blobs
+            self.webhooks = webhooks
+            self.credentials = credentials
+        }
+    }
+
+    /// Rules that are configuration, not code.
+    public struct Rules: Sendable {
+        /// Days after `delivered` until an unopened letter is `not_consulted` (7 by law).
+        public var consultationPeriod: TimeInterval
+        public var channelRetry: RetryPolicy
+        public var webhookRetry: RetryPolicy
+
+        public init(consultationPeriod: TimeInterval = 7 * 86_400, channelRetry: RetryPolicy = .channels, webhookRetry: RetryPolicy = .webhooks) {
+            self.consultationPeriod = consultationPeriod
+            self.channelRetry = channelRetry
+            self.webhookRetry = webhookRetry
+        }
+    }
+
+    public let ports: Ports
+    public let clock: any WallClock
+    public let rules: Rules
+    /// Signalled when jobs were committed.
+    public let jobsAvailable = WakeSignal()
+    /// Signalled when webhook deliveries were committed.
+    public let deliveriesAvailable = WakeSignal()
+    let channelsByMode: @Sendable (Mode) -> ChannelSet
+    let logger: Logger
+    private let inFlight = Mutex<Set<String>>([])
+
+    public init(ports: Ports, channels: @escaping @Sendable (Mode) -> ChannelSet, clock: any WallClock, rules: Rules = Rules(), logger: Logger) {
+        self.ports = ports
+        self.channelsByMode = channels
+        self.clock = clock
+        self.rules = rules
+        self.logger = logger
+    }
+
+    // MARK: Intake
+
+    /// Accepts an envelope: validates it, commits it with its `accepted` event and first
+    /// job, and returns only once that is durable. `render` makes the ingress's first
+    /// response, which is stored for idempotent replays.
+    public func submit(
+        _ draft: EnvelopeDraft, organisation: OrganisationID, principal: String, mode: Mode,
+        render: @Sendable (Envelope) throws -> Data? = { _ in nil }
+    ) async throws -> AcceptanceResult {
+        try draft.validate()
+        let flightKey = draft.ingressReference.map { "\(organisation.rawValue)|\(draft.ingress.rawValue)|\($0)" }
+        if let flightKey {
+            let inserted = inFlight.withLock { $0.insert(flightKey).inserted }
+            guard inserted else {
+                throw MissiveError(.idempotencyInFlight, "A request with this idempotency reference is still being processed.")
+            }
+        }
+        defer {
+            if let flightKey { _ = inFlight.withLock { $0.remove(flightKey) } }
+        }
+        let now = clock.now()
+        let envelope = Envelope(
+            id: .generate(at: now), organisationID: organisation, principal: principal, mode: mode,
+            ingress: draft.ingress, ingressReference: draft.ingressReference, kind: draft.kind,
+            title: draft.title, reference: draft.reference, recipient: draft.recipient,
+            documents: draft.documents, policy: draft.policy, print: draft.print, invoice: draft.invoice,
+            createdAt: now
+        )
+        let event = StatusEvent(envelopeID: envelope.id, organisationID: organisation, type: .accepted, at: now)
+        let submission = Submission(
+            envelope: envelope, acceptedEvent: event, requestHash: draft.fingerprint,
+            ingressResponse: try render(envelope), routeAt: max(now, draft.policy.notBefore ?? now)
+        )
+        let result = try await ports.envelopes.accept(submission)
+        if case .accepted = result {
+            jobsAvailable.signal()
+            deliveriesAvailable.signal()
+        }
+        return result
+    }
+
+    // MARK: Sender actions
+
+    /// The envelope, if it belongs to the organisation.
+    public func envelope(_ id: EnvelopeID, organisation: OrganisationID) async throws -> Envelope {
+        guard let record = try await ports.envelopes.record(id, organisation: organisation) else {
+            throw MissiveError(.notFound, "No such envelope.")
+        }
+        return record.envelope
+    }
+
+    /// Withdraws an envelope that has not been handed to a channel yet.
+    public func cancel(_ id: EnvelopeID, organisation: OrganisationID) async throws -> Envelope {
+        guard let record = try await ports.envelopes.record(id, organisation: organisation) else {
+            throw MissiveError(.notFound, "No such envelope.")
+        }
+        if record.lifecycle.status == .cancelled { return record.envelope }
+        guard record.dispatchedAt == nil, record.lifecycle.isAllowed(.cancelled, channel: nil) else {
+            throw MissiveError(.conflict, "The envelope is already \(record.envelope.status.rawValue) and can no longer be cancelled.")
+        }
+        let event = StatusEvent(envelopeID: id, organisationID: organisation, type: .cancelled, at: clock.now(), reason: Reason(code: "sender_cancelled", text: "Withdrawn by the sender."))
+        do {
+            try await ports.envelopes.apply(EnvelopeChange(envelopeID: id, events: [event], dropPending: Set(Job.Kind.allCases), requireUndispatched: true))
+        } catch let error as MissiveError where error.code == .illegalTransition {
+            throw MissiveError(.conflict, "The envelope changed state and can no longer be cancelled.")
+        }
+        deliveriesAvailable.signal()
+        return try await envelope(id, organisation: organisation)
+    }
+
+    /// Which channel would reach a recipient.
+    public func reachability(of recipient: Recipient, kind: EnvelopeKind) async throws -> (channel: Channel?, reason: Reason) {
+        try recipient.validate()
+        let match = try await ports.directory.resolve(recipient)
+        return Router.reachability(kind: kind, recipient: recipient, match: match)
+    }
+
+    // MARK: Recipient actions
+
+    /// The recipient downloads a letter: returns its bytes and records `consulted` once.
+    public func open(_ letterID: LetterID, mailbox: MailboxID) async throws -> (MailboxLetter, Data) {
+        guard let letter = try await ports.mailboxes.letter(letterID, in: mailbox) else {
+            throw MissiveError(.notFound, "No such letter.")
+        }
+        let bytes = try await ports.blobs.read(letter.document.storageKey)
+        let now = clock.now()
+        if try await ports.mailboxes.markConsulted(letterID, at: now) {
+            let event = StatusEvent(envelopeID: letter.envelopeID, organisationID: letter.organisationID, type: .consulted, at: now, channel: .ePost, detail: ["letterId": letterID.rawValue])
+            do {
+                try await ports.envelopes.apply(EnvelopeChange(envelopeID: letter.envelopeID, events: [event]))
+                deliveriesAvailable.signal()
+            } catch let error as MissiveError where error.code == .illegalTransition {
+                logger.warning("consultation not recorded", metadata: [LogKey.envelopeID: "\(letter.envelopeID)", LogKey.error: "\(error.reason)"])
+            }
+        }
+        return (letter, bytes)
+    }
+
+    /// Changes a recipient's preference and re-routes everything not yet dispatched to them.
+    public func setPreference(_ preference: DeliveryPreference, mailbox: MailboxID) async throws {
+        guard let entry = try await ports.directory.entry(forMailbox: mailbox) else {
+            throw MissiveError(.notFound, "No such mailbox.")
+        }
+        try await ports.directory.setPreference(preference, for: entry.id)
+        for id in try await ports.envelopes.undispatched(for: entry.id) {
+            try await reroute(id, because: Reason(code: "preference_changed", text: "The recipient changed their delivery preference to \(preference.rawValue)."))
+        }
+    }
+
+    /// Records a status reported by a channel partner (print partner: printed, posted, returned).
+    public func recordReport(_ type: EventType, envelope id: EnvelopeID, channel: Channel, reason: Reason?, detail: [String: String]) async throws {
+        guard let record = try await ports.envelopes.record(id, organisation: nil) else {
+            throw MissiveError(.notFound, "No such envelope.")
+        }
+        guard record.lifecycle.isAllowed(type, channel: channel) else {
+            logger.notice("partner report ignored", metadata: [LogKey.envelopeID: "\(id)", LogKey.event: "\(type.rawValue)"])
+            return
+        }
+        let event = StatusEvent(envelopeID: id, organisationID: record.envelope.organisationID, type: type, at: clock.now(), channel: channel, reason: reason, detail: detail)
+        try await ports.envelopes.apply(EnvelopeChange(envelopeID: id, events: [event]))
+        deliveriesAvailable.signal()
+    }
+}
+
+/// Log metadata keys (namespaced, never content).
+public enum LogKey {
+    public static let envelopeID = "missive.envelope.id"
+    public static let job = "missive.job"
+    public static let event = "missive.event"
+    public static let channel = "missive.channel"
+    public static let error = "missive.error"
+    public static let webhook = "missive.webhook.id"
+}

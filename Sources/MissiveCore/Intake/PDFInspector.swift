@@ -1,0 +1,71 @@
+/// Recognises PDF documents while they stream in: checks the header and trailer and counts
+/// page objects. It does not render or fully parse the file; content scanning is separate.
+public struct PDFInspector: Sendable {
+    private var matched = 0
+    private var pendingPage = false
+    private var pages = 0
+    private static let needle = Array("/Type".utf8)
+    private static let page = Array("/Page".utf8)
+    private var afterType: [UInt8] = []
+    private var inAfterType = false
+
+    public init() {}
+
+    /// Feeds the next chunk.
+    public mutating func consume(_ bytes: some Sequence<UInt8>) {
+        for byte in bytes { step(byte) }
+    }
+
+    private mutating func step(_ byte: UInt8) {
+        if inAfterType {
+            if afterType.isEmpty, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                return
+            }
+            afterType.append(byte)
+            if afterType.count <= Self.page.count {
+                if afterType[afterType.count - 1] != Self.page[afterType.count - 1] {
+                    inAfterType = false
+                    afterType = []
+                }
+                return
+            }
+            // One byte after "/Page": "s" means /Pages (the tree), anything else a page.
+            let isPage = byte != UInt8(ascii: "s")
+            if isPage { pages += 1 }
+            inAfterType = false
+            afterType = []
+            return
+        }
+        if byte == Self.needle[matched] {
+            matched += 1
+            if matched == Self.needle.count {
+                matched = 0
+                inAfterType = true
+            }
+        } else {
+            matched = byte == Self.needle[0] ? 1 : 0
+        }
+    }
+
+    /// The number of page objects seen (nil when none could be counted, e.g. object streams).
+    public var pageCount: Int? { pages > 0 ? pages : nil }
+
+    /// Checks that `head` starts a PDF and `tail` ends one.
+    public static func validate(head: [UInt8], tail: [UInt8]) throws(MissiveError) {
+        guard head.starts(with: Array("%PDF-".utf8)) else {
+            throw MissiveError(.invalidDocument, "The document is not a PDF (no %PDF- header).")
+        }
+        let marker = Array("%%EOF".utf8)
+        let window = tail.suffix(1024)
+        var found = false
+        if window.count >= marker.count {
+            for start in window.indices.dropLast(marker.count - 1) where window[start..<(start + marker.count)].elementsEqual(marker) {
+                found = true
+                break
+            }
+        }
+        guard found else {
+            throw MissiveError(.invalidDocument, "The PDF is truncated (no %%EOF trailer).")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Who a letter is for: any of an ePost mailbox address, a Swiss company UID, an eBill
+/// recipient id, or a postal address. A postal address alone is enough; the directory
+/// resolves reachability.
+public struct Recipient: Sendable, Hashable, Codable {
+    public var ePostAddress: String?
+    public var uid: String?
+    public var eBillID: String?
+    public var postal: PostalAddress?
+
+    public init(ePostAddress: String? = nil, uid: String? = nil, eBillID: String? = nil, postal: PostalAddress? = nil) {
+        self.ePostAddress = ePostAddress
+        self.uid = uid
+        self.eBillID = eBillID
+        self.postal = postal
+    }
+
+    /// True when no way to find the recipient is given.
+    public var isEmpty: Bool { ePostAddress == nil && uid == nil && eBillID == nil && postal == nil }
+
+    /// True when the sender addressed the recipient by eBill id and nothing else.
+    public var isEBillAddressOnly: Bool { eBillID != nil && ePostAddress == nil && uid == nil && postal == nil }
+
+    /// Checks the fields' shapes; the directory checks existence later.
+    public func validate() throws(MissiveError) {
+        if isEmpty {
+            throw MissiveError(.invalidField, "The recipient needs an ePost address, a UID, an eBill id or a postal address.", pointer: "/recipient")
+        }
+        if let address = ePostAddress, !Self.isPlausibleMailboxAddress(address) {
+            throw MissiveError(.invalidField, "ePostAddress is not a mailbox address.", pointer: "/recipient/ePostAddress")
+        }
+        if let uid, !Self.isUID(uid) {
+            throw MissiveError(.invalidField, "uid must look like CHE-123.456.789.", pointer: "/recipient/uid")
+        }
+        if let id = eBillID, !(id.utf8.count == 17 && id.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }) {
+            throw MissiveError(.invalidField, "eBillId must be 17 digits.", pointer: "/recipient/eBillId")
+        }
+        try postal?.validate()
+    }
+
+    static func isPlausibleMailboxAddress(_ value: String) -> Bool {
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        return value.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && !value.contains(where: { $0.isWhitespace || $0.isNewline })
+    }
+
+    static func isUID(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        guard bytes.count == 15, value.hasPrefix("CHE-") else { return false }
+        for (index, byte) in bytes.enumerated().dropFirst(4) {
+            if index == 7 || index == 11 {
+                if byte != UInt8(ascii: ".") { return false }
+            } else if !(48...57).contains(byte) {
+                return false
+            }
+        }
+        return true
+    }
+}
+
+/// A postal address (Swiss conventions by default).
+public struct PostalAddress: Sendable, Hashable, Codable {
+    public var name: String
+    public var addressLine2: String?
+    public var street: String
+    public var houseNumber: String?
+    public var postcode: String
+    public var town: String
+    /// ISO 3166-1 alpha-2.
+    public var country: String
+
+    public init(name: String, addressLine2: String? = nil, street: String, houseNumber: String? = nil, postcode: String, town: String, country: String = "CH") {
+        self.name = name
+        self.addressLine2 = addressLine2
+        self.street = street
+        self.houseNumber = houseNumber
+        self.postcode = postcode
+        self.town = town
+        self.country = country
+    }
+
+    public func validate() throws(MissiveError) {
+        for (field, value, limit) in [("name", name, 100), ("street", street, 100), ("postcode", postcode, 16), ("town", town, 100)] {
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || value.count > limit || value.contains(where: \.isNewline) {
+                throw MissiveError(.invalidField, "The postal address needs a valid \(field).", pointer: "/recipient/postal/\(field)")
+            }
+        }
+        if country.utf8.count != 2 || !country.utf8.allSatisfy({ (65...90).contains($0) }) {
+            throw MissiveError(.invalidField, "country must be an ISO 3166-1 alpha-2 code.", pointer: "/recipient/postal/country")
+        }
+        if country == "CH", !(postcode.utf8.count == 4 && postcode.utf8.allSatisfy { (48...57).contains($0) }) {
+            throw MissiveError(.invalidField, "A Swiss postcode has four digits.", pointer: "/recipient/postal/postcode")
+        }
+    }
+
+    /// A normalized key that matches the same address written differently: case, accents,
+    /// punctuation and common abbreviations ("Str." / "Strasse") do not matter.
+    public var matchKey: String {
+        let street = Self.normalize(street, expandingStreet: true)
+        let number = Self.normalize(houseNumber ?? "", expandingStreet: false)
+        return [country.uppercased(), Self.normalize(postcode, expandingStreet: false), street, number, Self.normalize(name, expandingStreet: false)]
+            .joined(separator: "|")
+    }
+
+    static func normalize(_ value: String, expandingStreet: Bool) -> String {
+        var text = value.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+            .lowercased()
+            .replacingOccurrences(of: "ß", with: "ss")
+        if expandingStreet {
+            for (short, long) in [("str.", "strasse"), ("straße", "strasse"), ("av.", "avenue"), ("ch.", "chemin"), ("pl.", "platz")] {
+                text = text.replacingOccurrences(of: short, with: long)
+            }
+            if text.hasSuffix("str") { text += "asse" }
+        }
+        let kept = text.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }
+        return String(String.UnicodeScalarView(kept))
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// The recipient directory (DESIGN §6): who has a mailbox, an eBill registration, which
+/// preference.
+public protocol RecipientDirectory: Sendable {
+    /// Finds the recipient by ePost address, UID, eBill id or normalized postal address.
+    func resolve(_ recipient: Recipient) async throws -> DirectoryMatch
+    /// The entry owning a mailbox.
+    func entry(forMailbox mailbox: MailboxID) async throws -> DirectoryEntry?
+    /// Changes an entry's delivery preference.
+    func setPreference(_ preference: DeliveryPreference, for entry: DirectoryEntryID) async throws
+}
+
+/// A letter in a recipient's digital mailbox.
+public struct MailboxLetter: Sendable, Hashable {
+    public var id: LetterID
+    public var mailboxID: MailboxID
+    public var envelopeID: EnvelopeID
+    public var organisationID: OrganisationID
+    public var senderName: String
+    public var kind: EnvelopeKind
+    public var title: String?
+    public var deliveredAt: Date
+    public var consultedAt: Date?
+    public var document: DocumentRef
+    public var attachmentCount: Int
+
+    public init(id: LetterID, mailboxID: MailboxID, envelopeID: EnvelopeID, organisationID: OrganisationID, senderName: String, kind: EnvelopeKind, title: String?, deliveredAt: Date, consultedAt: Date?, document: DocumentRef, attachmentCount: Int) {
+        self.id = id
+        self.mailboxID = mailboxID
+        self.envelopeID = envelopeID
+        self.organisationID = organisationID
+        self.senderName = senderName
+        self.kind = kind
+        self.title = title
+        self.deliveredAt = deliveredAt
+        self.consultedAt = consultedAt
+        self.document = document
+        self.attachmentCount = attachmentCount
+    }
+}
+
+/// The mailboxes of the ePost channel.
+public protocol MailboxStore: Sendable {
+    /// Places a letter; idempotent per envelope (a repeat returns the existing letter).
+    func deliver(_ letter: MailboxLetter) async throws -> MailboxLetter
+    /// The mailbox's letters, newest first.
+    func letters(in mailbox: MailboxID, unreadOnly: Bool, after cursor: LetterID?, limit: Int) async throws -> [MailboxLetter]
+    /// One letter, only if it is in `mailbox`.
+    func letter(_ id: LetterID, in mailbox: MailboxID) async throws -> MailboxLetter?
+    /// Marks the letter opened; returns true the first time.
+    func markConsulted(_ id: LetterID, at: Date) async throws -> Bool
+    /// The organisation's display name (shown to recipients).
+    func organisationName(_ id: OrganisationID) async throws -> String?
+}
