@@ -1,0 +1,44 @@
+import Foundation
+import GRDB
+import MissiveCore
+
+/// Owns the SQLite database of a data folder: opening it with the durability settings
+/// Missive promises (WAL, `synchronous=FULL`) and migrating its schema.
+public struct MissiveDatabase: Sendable {
+    public let pool: DatabasePool
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 8
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// The schema, one migration per change; never edit a shipped migration.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: Schema.v1)
+        }
+        return migrator
+    }
+}
+
+/// Maps storage errors to core errors: a full disk or a busy database is retryable.
+func storeError(_ error: any Error) -> any Error {
+    if let error = error as? DatabaseError {
+        switch error.resultCode {
+        case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_CANTOPEN, .SQLITE_READONLY:
+            return MissiveError(.unavailable, "The store cannot write right now (\(error.resultCode)).")
+        default:
+            return error
+        }
+    }
+    return error
+}

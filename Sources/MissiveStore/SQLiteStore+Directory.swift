@@ -1,0 +1,63 @@
+import Foundation
+import GRDB
+import MissiveCore
+
+extension SQLiteStore: RecipientDirectory {
+    public func resolve(_ recipient: Recipient) async throws -> DirectoryMatch {
+        try await read { db in
+            var lookups: [(String, String)] = []
+            if let address = recipient.ePostAddress { lookups.append(("epost_address", address.lowercased())) }
+            if let uid = recipient.uid { lookups.append(("uid", uid)) }
+            if let id = recipient.eBillID { lookups.append(("ebill_id", id)) }
+            if let postal = recipient.postal { lookups.append(("match_key", postal.matchKey)) }
+            for (column, value) in lookups {
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM directory_entries WHERE \(column) = ? LIMIT 5", arguments: [value])
+                if rows.count > 1 { return .multiple(rows.count) }
+                if let row = rows.first { return .found(try Self.directoryEntry(row)) }
+            }
+            return .notFound
+        }
+    }
+
+    public func entry(forMailbox mailbox: MailboxID) async throws -> DirectoryEntry? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM directory_entries WHERE mailbox_id = ?", arguments: [mailbox.rawValue]).map(Self.directoryEntry)
+        }
+    }
+
+    public func setPreference(_ preference: DeliveryPreference, for entry: DirectoryEntryID) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE directory_entries SET preference = ? WHERE id = ?", arguments: [preference.rawValue, entry.rawValue])
+        }
+    }
+
+    /// Adds or replaces a directory entry.
+    public func upsert(_ entry: DirectoryEntry) async throws {
+        try await write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO directory_entries (id, kind, postal, match_key, epost_address, uid, ebill_id, mailbox_id, preference, verified, opted_out, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    entry.id.rawValue, entry.kind.rawValue, try JSONColumn.encode(entry.postal), entry.postal?.matchKey,
+                    entry.ePostAddress?.lowercased(), entry.uid, entry.eBillID, entry.mailboxID?.rawValue,
+                    entry.preference.rawValue, entry.verified, entry.optedOut, Date().storage,
+                ])
+        }
+    }
+
+    /// Every directory entry (admin listing).
+    public func directoryEntries() async throws -> [DirectoryEntry] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM directory_entries ORDER BY created_at").map(Self.directoryEntry)
+        }
+    }
+
+    static func directoryEntry(_ row: Row) throws -> DirectoryEntry {
+        DirectoryEntry(
+            id: DirectoryEntryID(unchecked: row["id"]), kind: DirectoryEntry.Kind(rawValue: row["kind"]) ?? .private,
+            postal: try JSONColumn.decode(PostalAddress.self, row["postal"]), ePostAddress: row["epost_address"],
+            uid: row["uid"], eBillID: row["ebill_id"], mailboxID: (row["mailbox_id"] as String?).map(MailboxID.init(unchecked:)),
+            preference: DeliveryPreference(rawValue: row["preference"]) ?? .digital, verified: row["verified"], optedOut: row["opted_out"]
+        )
+    }
+}

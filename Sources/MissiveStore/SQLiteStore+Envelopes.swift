@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+import MissiveCore
+
+extension SQLiteStore: EnvelopeStore {
+    public func accept(_ submission: Submission) async throws -> AcceptanceResult {
+        try await committer.submit(submission)
+    }
+
+    /// Inserts one submission inside the group transaction, or answers a replay.
+    static func insert(_ submission: Submission, _ db: Database) throws -> AcceptanceResult {
+        let envelope = submission.envelope
+        if let reference = envelope.ingressReference,
+           let row = try Row.fetchOne(db, sql: "SELECT * FROM envelopes WHERE organisation_id = ? AND ingress = ? AND ingress_reference = ?", arguments: [envelope.organisationID.rawValue, envelope.ingress.rawValue, reference]) {
+            guard row["request_hash"] == submission.requestHash else {
+                throw MissiveError(.idempotencyMismatch, "This idempotency reference was already used for a different request.")
+            }
+            return .replayed(try envelopeRecord(row).envelope, firstResponse: row["ingress_response"])
+        }
+        try db.execute(sql: """
+            INSERT INTO envelopes (id, organisation_id, principal, mode, ingress, ingress_reference, request_hash,
+                ingress_response, kind, title, reference, recipient, documents, policy, print, invoice, status,
+                created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                envelope.id.rawValue, envelope.organisationID.rawValue, envelope.principal, envelope.mode.rawValue,
+                envelope.ingress.rawValue, envelope.ingressReference, submission.requestHash, submission.ingressResponse,
+                envelope.kind.rawValue, envelope.title, envelope.reference, try JSONColumn.encode(envelope.recipient),
+                try JSONColumn.encode(envelope.documents), try JSONColumn.encode(envelope.policy),
+                try JSONColumn.encode(envelope.print), try JSONColumn.encode(envelope.invoice), EnvelopeStatus.accepted.rawValue,
+                envelope.createdAt.storage, envelope.updatedAt.storage,
+            ])
+        try insertEvent(submission.acceptedEvent, db)
+        try db.execute(sql: "INSERT INTO jobs (kind, envelope_id, run_at) VALUES (?, ?, ?)", arguments: [Job.Kind.route.rawValue, envelope.id.rawValue, submission.routeAt.storage])
+        return .accepted(envelope)
+    }
+
+    /// Appends an event and enqueues its webhook messages in the same transaction.
+    static func insertEvent(_ event: StatusEvent, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO events (id, envelope_id, organisation_id, type, at, channel, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+            event.id.rawValue, event.envelopeID.rawValue, event.organisationID.rawValue, event.type.rawValue, event.at.storage,
+            event.channel?.rawValue, try JSONColumn.encode(event.reason), event.detail.isEmpty ? nil : try JSONColumn.encode(event.detail),
+        ])
+        let subscriptions = try Row.fetchAll(db, sql: "SELECT id, event_types FROM webhooks WHERE organisation_id = ?", arguments: [event.organisationID.rawValue])
+        guard !subscriptions.isEmpty else { return }
+        let payload = WebhookMessage.body(for: event)
+        for subscription in subscriptions {
+            let types = try JSONColumn.decode([EventType].self, subscription["event_types"]) ?? []
+            guard types.isEmpty || types.contains(event.type) else { continue }
+            try db.execute(sql: """
+                INSERT INTO webhook_deliveries (id, webhook_id, organisation_id, event_id, event_type, payload, status, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                """, arguments: [DeliveryID.generate(at: event.at).rawValue, subscription["id"] as String, event.organisationID.rawValue, event.id.rawValue, "envelope.\(event.type.rawValue)", payload, event.at.storage, event.at.storage])
+        }
+    }
+
+    public func record(_ id: EnvelopeID, organisation: OrganisationID?) async throws -> EnvelopeRecord? {
+        try await read { db in
+            try Self.fetchRecord(id, organisation: organisation, db)
+        }
+    }
+
+    static func fetchRecord(_ id: EnvelopeID, organisation: OrganisationID?, _ db: Database) throws -> EnvelopeRecord? {
+        let row: Row?
+        if let organisation {
+            row = try Row.fetchOne(db, sql: "SELECT * FROM envelopes WHERE id = ? AND organisation_id = ?", arguments: [id.rawValue, organisation.rawValue])
+        } else {
+            row = try Row.fetchOne(db, sql: "SELECT * FROM envelopes WHERE id = ?", arguments: [id.rawValue])
+        }
+        return try row.map(envelopeRecord)
+    }
+
+    static func envelopeRecord(_ row: Row) throws -> EnvelopeRecord {
+        guard let status = EnvelopeStatus(rawValue: row["status"]),
+              let mode = Mode(rawValue: row["mode"]), let ingress = Ingress(rawValue: row["ingress"]),
+              let kind = EnvelopeKind(rawValue: row["kind"])
+        else { throw MissiveError(.unavailable, "Corrupt envelope row.") }
+        let channel = (row["channel"] as String?).flatMap(Channel.init(rawValue:))
+        let envelope = Envelope(
+            id: EnvelopeID(unchecked: row["id"]), organisationID: OrganisationID(unchecked: row["organisation_id"]),
+            principal: row["principal"], mode: mode, ingress: ingress, ingressReference: row["ingress_reference"],
+            kind: kind, title: row["title"], reference: row["reference"],
+            recipient: try JSONColumn.decode(Recipient.self, row["recipient"]) ?? Recipient(),
+            documents: try JSONColumn.decode([DocumentRef].self, row["documents"]) ?? [],
+            policy: try JSONColumn.decode(ChannelPolicy.self, row["policy"]) ?? ChannelPolicy(),
+            print: try JSONColumn.decode(PrintOptions.self, row["print"]) ?? PrintOptions(),
+            invoice: try JSONColumn.decode(InvoiceDetails.self, row["invoice"]),
+            status: status, statusReason: try JSONColumn.decode(Reason.self, row["status_reason"]), channel: channel,
+            createdAt: row.date("created_at"), updatedAt: row.date("updated_at")
+        )
+        let lifecycle = EnvelopeLifecycle(status: status, channel: channel, deliveredToMailbox: row["delivered_to_mailbox"], consulted: row["consulted"])
+        let failed = Set((row["failed_channels"] as String).split(separator: ",").compactMap { Channel(rawValue: String($0)) })
+        return EnvelopeRecord(envelope: envelope, lifecycle: lifecycle, dispatchedAt: row.optionalDate("dispatched_at"), failedChannels: failed, directoryEntryID: (row["directory_entry_id"] as String?).map(DirectoryEntryID.init(unchecked:)))
+    }
+
+    public func envelopes(of organisation: OrganisationID, filter: EnvelopeFilter, after cursor: EnvelopeID?, limit: Int) async throws -> [Envelope] {
+        try await read { db in
+            var clauses = ["organisation_id = ?"]
+            var arguments: StatementArguments = [organisation.rawValue]
+            if let cursor { clauses.append("id < ?"); arguments += [cursor.rawValue] }
+            if let status = filter.status { clauses.append("status = ?"); arguments += [status.rawValue] }
+            if let kind = filter.kind { clauses.append("kind = ?"); arguments += [kind.rawValue] }
+            if let channel = filter.channel { clauses.append("channel = ?"); arguments += [channel.rawValue] }
+            if let after = filter.createdAfter { clauses.append("created_at > ?"); arguments += [after.storage] }
+            if let before = filter.createdBefore { clauses.append("created_at < ?"); arguments += [before.storage] }
+            if let reference = filter.reference { clauses.append("reference = ?"); arguments += [reference] }
+            arguments += [limit]
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM envelopes WHERE \(clauses.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?", arguments: arguments)
+            return try rows.map { try Self.envelopeRecord($0).envelope }
+        }
+    }
+
+    public func events(of envelope: EnvelopeID, organisation: OrganisationID) async throws -> [StatusEvent] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE envelope_id = ? AND organisation_id = ? ORDER BY seq", arguments: [envelope.rawValue, organisation.rawValue]).map(Self.event)
+        }
+    }
+
+    public func feed(of organisation: OrganisationID, after cursor: EventID?, type: EventType?, limit: Int) async throws -> [StatusEvent] {
+        try await read { db in
+            var start: Int64 = 0
+            if let cursor {
+                guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM events WHERE id = ? AND organisation_id = ?", arguments: [cursor.rawValue, organisation.rawValue]) else {
+                    throw MissiveError(.invalidField, "Unknown cursor.", pointer: "after")
+                }
+                start = seq
+            }
+            var sql = "SELECT * FROM events WHERE organisation_id = ? AND seq > ?"
+            var arguments: StatementArguments = [organisation.rawValue, start]
+            if let type { sql += " AND type = ?"; arguments += [type.rawValue] }
+            sql += " ORDER BY seq LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.event)
+        }
+    }
+
+    static func event(_ row: Row) throws -> StatusEvent {
+        guard let type = EventType(rawValue: row["type"]) else { throw MissiveError(.unavailable, "Corrupt event row.") }
+        return StatusEvent(
+            id: EventID(unchecked: row["id"]), envelopeID: EnvelopeID(unchecked: row["envelope_id"]),
+            organisationID: OrganisationID(unchecked: row["organisation_id"]), type: type, at: row.date("at"),
+            channel: (row["channel"] as String?).flatMap(Channel.init(rawValue:)),
+            reason: try JSONColumn.decode(Reason.self, row["reason"]),
+            detail: try JSONColumn.decode([String: String].self, row["detail"]) ?? [:]
+        )
+    }
+
+    public func apply(_ change: EnvelopeChange) async throws {
+        try await write { db in
+            guard let record = try Self.fetchRecord(change.envelopeID, organisation: nil, db) else {
+                throw MissiveError(.notFound, "No such envelope.")
+            }
+            if change.requireUndispatched, record.dispatchedAt != nil {
+                throw MissiveError(.conflict, "The envelope was already handed to its channel.")
+            }
+            if let job = change.completing {
+                try db.execute(sql: "DELETE FROM jobs WHERE id = ? AND lease = ?", arguments: [job.id, job.lease])
+                guard db.changesCount == 1 else { throw MissiveError(.conflict, "The job's lease was lost.") }
+            }
+            var lifecycle = record.lifecycle
+            var reason = record.envelope.statusReason
+            var updatedAt = record.envelope.updatedAt
+            for event in change.events {
+                try lifecycle.apply(event.type, channel: event.channel)
+                try Self.insertEvent(event, db)
+                reason = event.reason
+                updatedAt = event.at
+            }
+            if !change.dropPending.isEmpty {
+                let kinds = change.dropPending.map(\.rawValue)
+                try db.execute(sql: "DELETE FROM jobs WHERE envelope_id = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments([change.envelopeID.rawValue] + kinds))
+            }
+            for job in change.enqueue {
+                try db.execute(sql: "INSERT INTO jobs (kind, envelope_id, run_at) VALUES (?, ?, ?)", arguments: [job.kind.rawValue, change.envelopeID.rawValue, job.runAt.storage])
+            }
+            let dispatchedAt: Double? = switch change.dispatched {
+            case .some(true): Date().storage
+            case .some(false): nil
+            case .none: record.dispatchedAt?.storage
+            }
+            try db.execute(sql: """
+                UPDATE envelopes SET status = ?, status_reason = ?, channel = ?, delivered_to_mailbox = ?, consulted = ?,
+                    dispatched_at = ?, updated_at = ? WHERE id = ?
+                """, arguments: [
+                    (lifecycle.status ?? .accepted).rawValue, try JSONColumn.encode(reason), lifecycle.channel?.rawValue,
+                    lifecycle.deliveredToMailbox, lifecycle.consulted, dispatchedAt, updatedAt.storage, change.envelopeID.rawValue,
+                ])
+        }
+    }
+
+    public func noteRouting(_ envelope: EnvelopeID, entry: DirectoryEntryID?, failedChannel: Channel?) async throws {
+        try await write { db in
+            if let entry {
+                try db.execute(sql: "UPDATE envelopes SET directory_entry_id = ? WHERE id = ?", arguments: [entry.rawValue, envelope.rawValue])
+            }
+            if let failedChannel {
+                try db.execute(sql: """
+                    UPDATE envelopes SET failed_channels = CASE WHEN failed_channels = '' THEN ? ELSE failed_channels || ',' || ? END
+                    WHERE id = ? AND instr(',' || failed_channels || ',', ',' || ? || ',') = 0
+                    """, arguments: [failedChannel.rawValue, failedChannel.rawValue, envelope.rawValue, failedChannel.rawValue])
+            }
+        }
+    }
+
+    public func undispatched(for entry: DirectoryEntryID) async throws -> [EnvelopeID] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM envelopes WHERE directory_entry_id = ? AND dispatched_at IS NULL AND status IN ('accepted', 'routed')", arguments: [entry.rawValue]).map(EnvelopeID.init(unchecked:))
+        }
+    }
+}

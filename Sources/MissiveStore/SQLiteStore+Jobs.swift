@@ -1,0 +1,44 @@
+import Foundation
+import GRDB
+import MissiveCore
+
+extension SQLiteStore {
+    public func claimJobs(limit: Int, now: Date, leaseDuration: TimeInterval) async throws -> [Job] {
+        let lease = UUID().uuidString
+        let real = Date()
+        return try await write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                UPDATE jobs SET lease = ?, lease_until = ?
+                WHERE id IN (SELECT id FROM jobs WHERE run_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY run_at LIMIT ?)
+                RETURNING id, kind, envelope_id, run_at, attempts
+                """, arguments: [lease, real.addingTimeInterval(leaseDuration).storage, now.storage, real.storage, limit])
+            return rows.compactMap { row in
+                guard let kind = Job.Kind(rawValue: row["kind"]) else { return nil }
+                return Job(id: row["id"], kind: kind, envelopeID: EnvelopeID(unchecked: row["envelope_id"]), runAt: row.date("run_at"), attempts: row["attempts"], lease: lease)
+            }
+        }
+    }
+
+    public func complete(_ job: Job) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM jobs WHERE id = ? AND lease = ?", arguments: [job.id, job.lease])
+        }
+    }
+
+    public func retry(_ job: Job, at runAt: Date, error: String) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE jobs SET run_at = ?, attempts = attempts + 1, lease = NULL, lease_until = NULL, last_error = ? WHERE id = ? AND lease = ?", arguments: [runAt.storage, String(error.prefix(500)), job.id, job.lease])
+        }
+    }
+
+    public func nextJobDue() async throws -> Date? {
+        try await read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(run_at) FROM jobs WHERE lease_until IS NULL OR lease_until < ?", arguments: [Date().storage]).map(Date.init(storage:))
+        }
+    }
+
+    /// Jobs not yet done (for readiness and metrics).
+    public func pendingJobCount() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") ?? 0 }
+    }
+}

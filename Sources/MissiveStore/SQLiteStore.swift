@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import Logging
+import MissiveCore
+
+/// The embedded store: one SQLite database (WAL, `synchronous=FULL`) implementing every
+/// storage port of the core. Writes that acknowledge a submission are group-committed.
+public final class SQLiteStore: Sendable {
+    public let database: MissiveDatabase
+    let committer: GroupCommitter
+    let logger: Logger
+
+    public init(database: MissiveDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+        let pool = database.pool
+        self.committer = GroupCommitter { submissions in
+            try await pool.write { db in
+                try submissions.map { submission in
+                    do {
+                        var result: AcceptanceResult?
+                        try db.inSavepoint {
+                            result = try Self.insert(submission, db)
+                            return .commit
+                        }
+                        return .success(result!)
+                    } catch {
+                        return .failure(storeError(error))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the group committer until cancelled (part of the service group).
+    public func run() async {
+        await committer.run()
+    }
+
+    /// True when the database answers.
+    public func isReady() async -> Bool {
+        (try? await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do { return try await database.pool.read(body) } catch { throw storeError(error) }
+    }
+
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do { return try await database.pool.write(body) } catch { throw storeError(error) }
+    }
+
+    /// Reads a setting (e.g. the sandbox clock offset).
+    public func setting(_ key: String) async throws -> String? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Writes a setting.
+    public func setSetting(_ key: String, _ value: String) async throws {
+        try await write { db in
+            try db.execute(sql: "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+        }
+    }
+}

@@ -1,0 +1,153 @@
+/// The SQL schema. Times are Unix seconds (REAL) so comparisons are cheap and exact.
+enum Schema {
+    static let v1 = """
+    CREATE TABLE organisations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        verified INTEGER NOT NULL DEFAULT 1,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        organisation_id TEXT NOT NULL REFERENCES organisations(id),
+        secret_hash TEXT NOT NULL UNIQUE,
+        mode TEXT NOT NULL,
+        name TEXT,
+        created_at REAL NOT NULL,
+        last_used_at REAL,
+        revoked_at REAL
+    );
+    CREATE TABLE directory_entries (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        postal TEXT,
+        match_key TEXT,
+        epost_address TEXT UNIQUE,
+        uid TEXT,
+        ebill_id TEXT,
+        mailbox_id TEXT UNIQUE,
+        preference TEXT NOT NULL,
+        verified INTEGER NOT NULL,
+        opted_out INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX directory_by_match_key ON directory_entries(match_key);
+    CREATE INDEX directory_by_uid ON directory_entries(uid);
+    CREATE INDEX directory_by_ebill ON directory_entries(ebill_id);
+    CREATE TABLE mailbox_keys (
+        secret_hash TEXT PRIMARY KEY,
+        mailbox_id TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE envelopes (
+        id TEXT PRIMARY KEY,
+        organisation_id TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        ingress TEXT NOT NULL,
+        ingress_reference TEXT,
+        request_hash TEXT NOT NULL,
+        ingress_response BLOB,
+        kind TEXT NOT NULL,
+        title TEXT,
+        reference TEXT,
+        recipient TEXT NOT NULL,
+        documents TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        print TEXT NOT NULL,
+        invoice TEXT,
+        status TEXT NOT NULL,
+        status_reason TEXT,
+        channel TEXT,
+        delivered_to_mailbox INTEGER NOT NULL DEFAULT 0,
+        consulted INTEGER NOT NULL DEFAULT 0,
+        dispatched_at REAL,
+        failed_channels TEXT NOT NULL DEFAULT '',
+        directory_entry_id TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX envelopes_by_organisation ON envelopes(organisation_id, id);
+    CREATE UNIQUE INDEX envelopes_by_ingress_reference ON envelopes(organisation_id, ingress, ingress_reference)
+        WHERE ingress_reference IS NOT NULL;
+    CREATE INDEX envelopes_undispatched ON envelopes(directory_entry_id) WHERE dispatched_at IS NULL;
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        envelope_id TEXT NOT NULL,
+        organisation_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        at REAL NOT NULL,
+        channel TEXT,
+        reason TEXT,
+        detail TEXT
+    );
+    CREATE INDEX events_by_organisation ON events(organisation_id, seq);
+    CREATE INDEX events_by_envelope ON events(envelope_id, seq);
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        envelope_id TEXT NOT NULL,
+        run_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease TEXT,
+        lease_until REAL,
+        last_error TEXT
+    );
+    CREATE INDEX jobs_due ON jobs(run_at);
+    CREATE INDEX jobs_by_envelope ON jobs(envelope_id);
+    CREATE TABLE mailbox_letters (
+        id TEXT PRIMARY KEY,
+        mailbox_id TEXT NOT NULL,
+        envelope_id TEXT NOT NULL UNIQUE,
+        organisation_id TEXT NOT NULL,
+        sender_name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        title TEXT,
+        delivered_at REAL NOT NULL,
+        consulted_at REAL,
+        document TEXT NOT NULL,
+        attachment_count INTEGER NOT NULL
+    );
+    CREATE INDEX letters_by_mailbox ON mailbox_letters(mailbox_id, id);
+    CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        organisation_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        description TEXT,
+        event_types TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX webhooks_by_organisation ON webhooks(organisation_id);
+    CREATE TABLE webhook_deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        organisation_id TEXT NOT NULL,
+        event_id TEXT,
+        event_type TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        status TEXT NOT NULL,
+        attempt_count INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL,
+        created_at REAL NOT NULL,
+        lease TEXT,
+        lease_until REAL
+    );
+    CREATE INDEX deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX deliveries_by_webhook ON webhook_deliveries(webhook_id, seq);
+    CREATE TABLE webhook_attempts (
+        delivery_seq INTEGER NOT NULL REFERENCES webhook_deliveries(seq) ON DELETE CASCADE,
+        at REAL NOT NULL,
+        status_code INTEGER,
+        error TEXT,
+        duration_ms INTEGER NOT NULL
+    );
+    CREATE INDEX attempts_by_delivery ON webhook_attempts(delivery_seq);
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """
+}
