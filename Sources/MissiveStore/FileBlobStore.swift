@@ -123,8 +123,12 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
         }
     }
 
-    func finish() async throws -> StoredBlob {
+    func finish(check: @Sendable (_ head: [UInt8], _ tail: [UInt8]) throws -> Void) async throws -> StoredBlob {
         let (chunks, digest, size, head, tail) = lock.withLock { (self.chunks, hasher.finalize().hex, count, self.head, self.tail) }
+        do { try check(head, tail) } catch {
+            lock.withLock { self.chunks = [] }
+            throw error
+        }
         try await store.perform { [store] in try store.persist(chunks, sha256: digest) }
         lock.withLock { self.chunks = [] }
         return StoredBlob(storageKey: digest, byteSize: size, sha256: digest, head: head, tail: tail)

@@ -34,8 +34,9 @@ public protocol BlobStore: Sendable {
 public protocol BlobWriter: Sendable {
     /// Appends bytes; throws `tooLarge` past the limit.
     func write(_ bytes: some Collection<UInt8> & Sendable) async throws
-    /// Makes the blob durable under its content address.
-    func finish() async throws -> StoredBlob
+    /// Runs `check` on the first and last 1 KiB (e.g. to refuse a non-PDF), then makes the
+    /// blob durable under its content address. A throwing check stores nothing.
+    func finish(check: @Sendable (_ head: [UInt8], _ tail: [UInt8]) throws -> Void) async throws -> StoredBlob
     /// Abandons the blob (removes the partial file).
     func discard() async
 }

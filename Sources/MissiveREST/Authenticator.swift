@@ -1,0 +1,101 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MissiveCore
+import Synchronization
+
+/// Checks `Authorization: Bearer …` on every `/v1` request, rate-limits per key, and runs
+/// the rest of the chain with ``RequestPrincipal/current`` set. Valid keys are cached
+/// briefly so the store is not read on every request.
+public struct Authenticator<Context: RequestContext>: RouterMiddleware {
+    let credentials: any CredentialStore
+    let cache: PrincipalCache
+    let limiter: RateLimiter?
+
+    public init(credentials: any CredentialStore, requestsPerSecond: Double) {
+        self.credentials = credentials
+        self.cache = PrincipalCache()
+        self.limiter = requestsPerSecond > 0 ? RateLimiter(rate: requestsPerSecond, burst: requestsPerSecond * 2) : nil
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
+        guard let header = request.headers[.authorization], header.count <= 512 else {
+            throw MissiveError(.unauthenticated, "Send an API key as Authorization: Bearer <key>.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw MissiveError(.unauthenticated, "The Authorization header must use the Bearer scheme.")
+        }
+        let hash = BearerSecret.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let principal: Principal
+        if let cached = cache.lookup(hash) {
+            principal = cached
+        } else if let found = try await credentials.principal(forSecretHash: hash) {
+            cache.store(hash, found)
+            principal = found
+        } else {
+            throw MissiveError(.unauthenticated, "The key is unknown or revoked.")
+        }
+        if let limiter, let wait = limiter.take(hash) {
+            throw RateLimited(retryAfter: Int(wait.rounded(.up)))
+        }
+        return try await RequestPrincipal.$current.withValue(principal) {
+            try await next(request, context)
+        }
+    }
+}
+
+/// Thrown when a key's rate limit is exhausted.
+struct RateLimited: Error {
+    var retryAfter: Int
+}
+
+/// Recently validated keys (by hash), kept for 30 seconds: a revoked key stops working
+/// within that time.
+final class PrincipalCache: Sendable {
+    private let entries = Mutex<[String: (Principal, ContinuousClock.Instant)]>([:])
+
+    func lookup(_ hash: String) -> Principal? {
+        entries.withLock { entries in
+            guard let (principal, until) = entries[hash], until > .now else { return nil }
+            return principal
+        }
+    }
+
+    func store(_ hash: String, _ principal: Principal) {
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[hash] = (principal, .now + .seconds(30))
+        }
+    }
+}
+
+/// A token bucket per key.
+final class RateLimiter: Sendable {
+    private let buckets = Mutex<[String: (tokens: Double, at: ContinuousClock.Instant)]>([:])
+    let rate: Double
+    let burst: Double
+
+    init(rate: Double, burst: Double) {
+        self.rate = rate
+        self.burst = max(1, burst)
+    }
+
+    /// Takes a token; returns the seconds to wait when none is left.
+    func take(_ key: String) -> Double? {
+        let now = ContinuousClock.now
+        return buckets.withLock { buckets in
+            var bucket = buckets[key] ?? (burst, now)
+            let elapsed = Double((now - bucket.at).components.seconds) + Double((now - bucket.at).components.attoseconds) / 1e18
+            bucket.tokens = min(burst, bucket.tokens + elapsed * rate)
+            bucket.at = now
+            defer { buckets[key] = bucket }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return nil
+            }
+            return (1 - bucket.tokens) / rate
+        }
+    }
+}

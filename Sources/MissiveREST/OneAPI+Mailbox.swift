@@ -1,0 +1,60 @@
+import Foundation
+import MissiveCore
+import OpenAPIRuntime
+
+extension OneAPI {
+    public func listMailboxLetters(_ input: Operations.ListMailboxLetters.Input) async throws -> Operations.ListMailboxLetters.Output {
+        let mailbox = try RequestPrincipal.mailbox()
+        let cursor = try input.query.cursor.map { raw -> LetterID in
+            guard let id = LetterID(rawValue: raw) else { throw MissiveError(.invalidRequest, "Unknown cursor.", pointer: "cursor") }
+            return id
+        }
+        let limit = Self.limit(input.query.limit)
+        let letters = try await postOffice.ports.mailboxes.letters(in: mailbox, unreadOnly: input.query.unread ?? false, after: cursor, limit: limit)
+        return .ok(.init(body: .json(.init(items: letters.map(Wire.letter), nextCursor: letters.count == limit ? letters.last?.id.rawValue : nil))))
+    }
+
+    public func getMailboxLetter(_ input: Operations.GetMailboxLetter.Input) async throws -> Operations.GetMailboxLetter.Output {
+        let mailbox = try RequestPrincipal.mailbox()
+        guard let letter = try await postOffice.ports.mailboxes.letter(try Wire.id(input.path.letterId, as: LetterID.self), in: mailbox) else {
+            throw MissiveError(.notFound, "No such letter.")
+        }
+        return .ok(.init(body: .json(Wire.letter(letter))))
+    }
+
+    public func downloadMailboxLetterDocument(_ input: Operations.DownloadMailboxLetterDocument.Input) async throws -> Operations.DownloadMailboxLetterDocument.Output {
+        let mailbox = try RequestPrincipal.mailbox()
+        let (_, bytes) = try await postOffice.open(try Wire.id(input.path.letterId, as: LetterID.self), mailbox: mailbox)
+        return .ok(.init(body: .pdf(HTTPBody(bytes))))
+    }
+
+    public func getMailboxPreference(_ input: Operations.GetMailboxPreference.Input) async throws -> Operations.GetMailboxPreference.Output {
+        let mailbox = try RequestPrincipal.mailbox()
+        guard let entry = try await postOffice.ports.directory.entry(forMailbox: mailbox) else { throw MissiveError(.notFound, "No such mailbox.") }
+        return .ok(.init(body: .json(.init(delivery: .init(rawValue: entry.preference.rawValue)!))))
+    }
+
+    public func setMailboxPreference(_ input: Operations.SetMailboxPreference.Input) async throws -> Operations.SetMailboxPreference.Output {
+        let mailbox = try RequestPrincipal.mailbox()
+        guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
+        let preference = DeliveryPreference(rawValue: body.delivery.rawValue) ?? .digital
+        try await postOffice.setPreference(preference, mailbox: mailbox)
+        return .ok(.init(body: .json(.init(delivery: body.delivery))))
+    }
+
+    public func checkReachability(_ input: Operations.CheckReachability.Input) async throws -> Operations.CheckReachability.Output {
+        _ = try RequestPrincipal.organisation()
+        let query = input.query
+        var postal: PostalAddress?
+        if query.name != nil || query.street != nil || query.postcode != nil || query.town != nil {
+            guard let name = query.name, let street = query.street, let postcode = query.postcode, let town = query.town else {
+                throw MissiveError(.invalidField, "A postal address needs name, street, postcode and town.", pointer: "postal")
+            }
+            postal = PostalAddress(name: name, street: street, houseNumber: query.houseNumber, postcode: postcode, town: town, country: query.country ?? "CH")
+        }
+        let recipient = Recipient(ePostAddress: query.ePostAddress, uid: query.uid, eBillID: query.eBillId, postal: postal)
+        let kind = query.kind.flatMap { EnvelopeKind(rawValue: $0.rawValue) } ?? .letter
+        let (channel, reason) = try await postOffice.reachability(of: recipient, kind: kind)
+        return .ok(.init(body: .json(.init(reachable: channel != nil, channel: channel.map { .init(rawValue: $0.rawValue)! } ?? .none, reason: Wire.reason(reason)))))
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import MissiveCore
+import OpenAPIRuntime
+
+/// The oneAPI handlers: each translates the generated wire types to a core call and back.
+/// Errors are thrown as ``MissiveError`` and rendered by ``ProblemMiddleware``.
+public struct OneAPI: APIProtocol {
+    /// Limits and switches of the REST ingress.
+    public struct Settings: Sendable {
+        /// The largest document (main or attachment), bytes.
+        public var maxDocumentBytes: Int64
+        public var maxAttachments: Int
+        /// Allow `http://` webhook URLs (sandbox, tests); production wants `https://`.
+        public var allowPlainHTTPWebhooks: Bool
+        public init(maxDocumentBytes: Int64 = 25 * 1024 * 1024, maxAttachments: Int = 20, allowPlainHTTPWebhooks: Bool = false) {
+            self.maxDocumentBytes = maxDocumentBytes
+            self.maxAttachments = maxAttachments
+            self.allowPlainHTTPWebhooks = allowPlainHTTPWebhooks
+        }
+    }
+
+    /// Hooks into the running server that the handlers report on.
+    public struct Hooks: Sendable {
+        public var isReady: @Sendable () async -> Bool
+        public var metricsText: @Sendable () async -> String
+        /// Present on a sandbox server: the clock tests may move.
+        public var sandboxClock: OffsetWallClock?
+        /// Persists a moved sandbox clock.
+        public var clockMoved: @Sendable (TimeInterval) async throws -> Void
+
+        public init(isReady: @escaping @Sendable () async -> Bool, metricsText: @escaping @Sendable () async -> String, sandboxClock: OffsetWallClock?, clockMoved: @escaping @Sendable (TimeInterval) async throws -> Void) {
+            self.isReady = isReady
+            self.metricsText = metricsText
+            self.sandboxClock = sandboxClock
+            self.clockMoved = clockMoved
+        }
+    }
+
+    let postOffice: PostOffice
+    let settings: Settings
+    let hooks: Hooks
+    let logger: Logger
+
+    public init(postOffice: PostOffice, settings: Settings, hooks: Hooks, logger: Logger) {
+        self.postOffice = postOffice
+        self.settings = settings
+        self.hooks = hooks
+        self.logger = logger
+    }
+
+    /// Dates are RFC 3339 with milliseconds everywhere.
+    public static let configuration = Configuration(dateTranscoder: .iso8601WithFractionalSeconds, jsonEncodingOptions: [.sortedKeys])
+
+    static func limit(_ value: Int?) -> Int {
+        min(200, max(1, value ?? 50))
+    }
+}
