@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+
+/// Everything `missive serve` can be told, from flags, environment variables
+/// (`MISSIVE_…`) or a JSON config file. Defaults give an embedded, single-folder hub.
+public struct MissiveConfiguration: Sendable, Codable {
+    /// The data folder: `missive.sqlite`, `blobs/`, `spool/`.
+    public var dataDirectory: String = "./missive-data"
+    public var host: String = "127.0.0.1"
+    /// `0` picks a free port.
+    public var httpPort: Int = 8080
+    /// Sandbox: built-in print partner and eBill network, demo organisation, test recipients,
+    /// a clock that can be moved, `sandbox.json`.
+    public var sandbox: Bool = false
+    public var maxDocumentBytes: Int = 25 * 1024 * 1024
+    /// The largest request body (all documents and fields together).
+    public var maxRequestBytes: Int = 64 * 1024 * 1024
+    /// Requests per second per API key (`0` = unlimited); bursts of twice that pass.
+    public var rateLimit: Double = 200
+    /// First webhook retry delay in seconds (doubles each attempt, up to 2 hours).
+    public var webhookRetryBaseSeconds: Double = 5
+    public var webhookMaxAttempts: Int = 15
+    /// First channel retry delay in seconds.
+    public var channelRetryBaseSeconds: Double = 10
+    /// The eBill network for live traffic (e.g. `https://ebill.example/api`); absent, live
+    /// invoices fall back to print.
+    public var eBillURL: String?
+    public var eBillToken: String?
+    /// The print partner's spool folder for live traffic (default `<data>/spool/live`).
+    public var printSpool: String?
+    /// Allow `http://` webhook URLs (always allowed in sandbox).
+    public var allowPlainHTTPWebhooks: Bool = false
+    public var logLevel: String = "info"
+
+    public init() {}
+
+    var dataURL: URL { URL(fileURLWithPath: dataDirectory, isDirectory: true) }
+    var logLevelValue: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import Logging
+import MissiveCore
+import MissiveREST
+import MissiveStore
+import NIOCore
+import OpenAPIHummingbird
+
+extension MissiveHub {
+    /// The HTTP listener: the oneAPI (generated from openapi/missive.yaml) behind problem
+    /// rendering, body limits and authentication.
+    static func makeApplication(
+        configuration: MissiveConfiguration, postOffice: PostOffice, store: SQLiteStore, clock: OffsetWallClock,
+        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
+    ) throws -> some ApplicationProtocol {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(ProblemMiddleware())
+        router.middlewares.add(BodyLimit(maxBytes: configuration.maxRequestBytes))
+        router.middlewares.add(Authenticator(credentials: store, requestsPerSecond: configuration.rateLimit))
+        let api = OneAPI(
+            postOffice: postOffice,
+            settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes), allowPlainHTTPWebhooks: configuration.sandbox || configuration.allowPlainHTTPWebhooks),
+            hooks: .init(
+                isReady: { await store.isReady() },
+                metricsText: { await MetricsText.render(store: store) },
+                sandboxClock: configuration.sandbox ? clock : nil,
+                clockMoved: { offset in try await store.setSetting("sandbox.clockOffset", String(offset)) }
+            ),
+            logger: logger
+        )
+        try api.registerHandlers(on: router, configuration: OneAPI.configuration)
+        if configuration.sandbox {
+            // The benchmark's baseline: same auth and body, no work.
+            router.post("/v1/sandbox/noop") { request, _ -> Response in
+                for try await _ in request.body {}
+                return Response(status: .accepted, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+            }
+        }
+        return Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Missive"),
+            onServerRunning: { channel in
+                await onListening(channel.localAddress?.port ?? configuration.httpPort)
+            },
+            logger: logger
+        )
+    }
+}
+
+/// The Prometheus text exposition of the hub's state, read from the store at scrape time.
+enum MetricsText {
+    static func render(store: SQLiteStore) async -> String {
+        var lines: [String] = []
+        if let counts = try? await store.statusCounts() {
+            lines.append("# HELP missive_envelopes Envelopes by current status.")
+            lines.append("# TYPE missive_envelopes gauge")
+            for (status, count) in counts.sorted(by: { $0.key < $1.key }) {
+                lines.append("missive_envelopes{status=\"\(status)\"} \(count)")
+            }
+            lines.append("# HELP missive_envelopes_accepted_total Envelopes accepted since the data folder was created.")
+            lines.append("# TYPE missive_envelopes_accepted_total counter")
+            lines.append("missive_envelopes_accepted_total \(counts.values.reduce(0, +) - (counts["rejected"] ?? 0))")
+        }
+        if let jobs = try? await store.pendingJobCount() {
+            lines.append("# HELP missive_jobs_pending Dispatch jobs and timers not yet done.")
+            lines.append("# TYPE missive_jobs_pending gauge")
+            lines.append("missive_jobs_pending \(jobs)")
+        }
+        if let deliveries = try? await store.pendingDeliveryCount() {
+            lines.append("# HELP missive_webhook_deliveries_pending Webhook messages waiting to be delivered.")
+            lines.append("# TYPE missive_webhook_deliveries_pending gauge")
+            lines.append("missive_webhook_deliveries_pending \(deliveries)")
+        }
+        lines.append("# HELP missive_up 1 while the hub runs.")
+        lines.append("# TYPE missive_up gauge")
+        lines.append("missive_up 1")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,134 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import MissiveChannels
+import MissiveCore
+import MissiveREST
+import MissiveStore
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+/// The composition root: turns a configuration into the running hub — store, core,
+/// channels, workers and listeners — as one `ServiceGroup`.
+public final class MissiveHub: Sendable {
+    public let configuration: MissiveConfiguration
+    public let store: SQLiteStore
+    public let postOffice: PostOffice
+    public let logger: Logger
+    let blobs: FileBlobStore
+    let httpClient: HTTPClient
+    let clock: OffsetWallClock
+    let services: [any Service]
+    let listening: ListeningAddress
+
+    /// Opens the data folder and wires everything; nothing listens until ``run()``.
+    public init(configuration: MissiveConfiguration, logger: Logger) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let data = configuration.dataURL
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let database = try MissiveDatabase(path: data.appendingPathComponent("missive.sqlite").path)
+        let store = SQLiteStore(database: database, logger: logger)
+        self.store = store
+        let blobs = try FileBlobStore(root: data.appendingPathComponent("blobs"))
+        self.blobs = blobs
+        let offset = Double(try await store.setting("sandbox.clockOffset") ?? "0") ?? 0
+        let clock = OffsetWallClock(offset: configuration.sandbox ? offset : 0)
+        self.clock = clock
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30))))
+        self.httpClient = httpClient
+
+        // Test traffic always goes to the built-in partners; live traffic to configured ones.
+        let testSpool = PrintSpool(root: data.appendingPathComponent("spool/sandbox"))
+        let liveSpool = PrintSpool(root: configuration.printSpool.map { URL(fileURLWithPath: $0) } ?? data.appendingPathComponent("spool/live"))
+        try testSpool.prepare()
+        try liveSpool.prepare()
+        let eBillNetwork = SandboxEBillNetwork(logger: logger)
+        let ePost = EPostChannel(mailboxes: store, clock: clock, logger: logger)
+        let testChannels = ChannelSet(
+            ePost: ePost,
+            eBill: EBillConnector(sandbox: eBillNetwork, httpClient: httpClient, blobs: blobs, logger: logger),
+            physical: PrintSpoolChannel(spool: testSpool, blobs: blobs, logger: logger)
+        )
+        let liveEBill: any DeliveryChannel = if let url = configuration.eBillURL.flatMap(URL.init(string:)) {
+            EBillConnector(configuration: .init(baseURL: url, bearerToken: configuration.eBillToken), httpClient: httpClient, blobs: blobs, logger: logger)
+        } else {
+            UnconfiguredChannel(reason: Reason(code: "ebill_not_configured", text: "No eBill network is configured."))
+        }
+        let liveChannels = ChannelSet(ePost: ePost, eBill: liveEBill, physical: PrintSpoolChannel(spool: liveSpool, blobs: blobs, logger: logger))
+        let rules = PostOffice.Rules(
+            channelRetry: RetryPolicy(base: configuration.channelRetryBaseSeconds, cap: 3600, maxAttempts: 12),
+            webhookRetry: RetryPolicy(base: configuration.webhookRetryBaseSeconds, cap: 7200, maxAttempts: configuration.webhookMaxAttempts)
+        )
+        let postOffice = PostOffice(
+            ports: .init(envelopes: store, directory: store, mailboxes: store, blobs: blobs, webhooks: store, credentials: store),
+            channels: { mode in mode == .test ? testChannels : liveChannels }, clock: clock, rules: rules, logger: logger
+        )
+        self.postOffice = postOffice
+        let listening = ListeningAddress()
+        self.listening = listening
+
+        let seed = configuration.sandbox ? try await SandboxSeed.ensure(in: store) : nil
+        let application = try Self.makeApplication(configuration: configuration, postOffice: postOffice, store: store, clock: clock, logger: logger) { port in
+            let url = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
+            listening.set(url)
+            logger.info("listening", metadata: ["http.url": "\(url)"])
+            if let seed {
+                do { try seed.write(to: data, httpURL: url) } catch { logger.error("could not write sandbox.json") }
+            }
+        }
+        let sender = WebhookSender(store: store, client: httpClient, clock: clock, retry: rules.webhookRetry, wake: postOffice.deliveriesAvailable, logger: logger)
+        let dispatcher = WorkLoop<Job>(concurrency: 16, idle: .seconds(1), wake: postOffice.jobsAvailable, claim: { limit in
+            try await store.claimJobs(limit: limit, now: clock.now(), leaseDuration: 120)
+        }, perform: { job in
+            await postOffice.perform(job)
+        })
+        var services: [any Service] = [
+            NamedService("store") { await store.run() },
+            eBillNetwork,
+            SandboxPrintPartner(spool: testSpool, logger: logger),
+            PrintPartnerReports(spool: testSpool, sink: postOffice, logger: logger),
+            PrintPartnerReports(spool: liveSpool, sink: postOffice, logger: logger),
+            NamedService("dispatcher") { await dispatcher.run() },
+            NamedService("webhooks") { await sender.run() },
+        ]
+        services.append(application)
+        self.services = services
+    }
+
+    /// The URL the HTTP listener is bound to, once it is.
+    public func httpURL() async -> String { await listening.wait() }
+
+    /// Runs every service until SIGTERM/SIGINT (graceful shutdown) or cancellation.
+    public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+}
+
+/// A channel that refuses everything (a live channel that is not configured).
+struct UnconfiguredChannel: DeliveryChannel {
+    var reason: Reason
+    func deliver(_ envelope: Envelope, entry: DirectoryEntry?) async throws -> DeliveryOutcome { .refused(reason) }
+}
+
+/// A `Service` from a closure that runs until cancelled or graceful shutdown.
+struct NamedService: Service {
+    let name: String
+    let body: @Sendable () async -> Void
+    init(_ name: String, body: @escaping @Sendable () async -> Void) {
+        self.name = name
+        self.body = body
+    }
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await body() }
+    }
+}

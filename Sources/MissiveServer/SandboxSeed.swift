@@ -1,0 +1,102 @@
+import Foundation
+import MissiveCore
+import MissiveStore
+
+/// The sandbox's demo organisation and test recipients, one per outcome. Created once per
+/// data folder; the secrets are kept in the store's settings (sandbox only) so that
+/// `sandbox.json` stays valid across restarts.
+struct SandboxSeed: Codable, Sendable {
+    struct TestRecipient: Codable, Sendable {
+        var id: String
+        var outcome: String
+        var recipient: [String: AnyCodable]
+        var mailboxKey: String?
+        var description: String
+    }
+
+    var organisationId: String
+    var apiKey: String
+    var recipients: [TestRecipient]
+
+    static let settingKey = "sandbox.seed"
+
+    /// Loads the seed, creating organisation, directory entries and mailboxes on first run.
+    static func ensure(in store: SQLiteStore) async throws -> SandboxSeed {
+        if let text = try await store.setting(settingKey), let seed = try? JSONDecoder().decode(SandboxSeed.self, from: Data(text.utf8)) {
+            return seed
+        }
+        let organisation = try await store.createOrganisation(name: "Demo AG (sandbox)", mode: .test)
+        var recipients: [TestRecipient] = []
+
+        func postal(_ address: PostalAddress) -> [String: AnyCodable] {
+            var object: [String: AnyCodable] = ["name": .string(address.name), "street": .string(address.street), "postcode": .string(address.postcode), "town": .string(address.town), "country": .string(address.country)]
+            if let number = address.houseNumber { object["houseNumber"] = .string(number) }
+            return ["postal": .object(object)]
+        }
+
+        let anna = PostalAddress(name: "Anna Muster", street: "Bahnhofstrasse", houseNumber: "1", postcode: "8001", town: "Zürich")
+        let annaEntry = DirectoryEntry(kind: .private, postal: anna, ePostAddress: "anna.muster@epost.sandbox.missive.ch", preference: .digital)
+        let (_, annaKey) = try await store.createMailbox(for: annaEntry)
+        recipients.append(TestRecipient(id: "digital", outcome: "digital", recipient: postal(anna), mailboxKey: annaKey, description: "Has a digital mailbox; opens letters when you download them with the mailbox key."))
+
+        let beat = PostalAddress(name: "Beat Beispiel", street: "Marktgasse", houseNumber: "7", postcode: "3011", town: "Bern")
+        let beatEntry = DirectoryEntry(kind: .private, postal: beat, ePostAddress: "beat.beispiel@epost.sandbox.missive.ch", preference: .digital)
+        let (_, beatKey) = try await store.createMailbox(for: beatEntry)
+        recipients.append(TestRecipient(id: "digital-never-opens", outcome: "digital-never-opens", recipient: ["ePostAddress": .string("beat.beispiel@epost.sandbox.missive.ch")], mailboxKey: beatKey, description: "Has a digital mailbox and never opens: advance the sandbox clock 7 days to see not_consulted."))
+
+        let carla = PostalAddress(name: "Carla Rechnung AG", street: "Rue du Rhône", houseNumber: "12", postcode: "1204", town: "Genève")
+        try await store.upsert(DirectoryEntry(kind: .business, postal: carla, uid: "CHE-123.456.789", eBillID: "41100000000000017", preference: .physical))
+        recipients.append(TestRecipient(id: "ebill", outcome: "ebill", recipient: ["eBillId": .string("41100000000000017")], mailboxKey: nil, description: "Registered for eBill: bills go to the (built-in) eBill network."))
+
+        let dora = PostalAddress(name: "Dora Papier", street: "Postgasse", houseNumber: "5", postcode: "4051", town: "Basel")
+        recipients.append(TestRecipient(id: "physical", outcome: "physical", recipient: postal(dora), mailboxKey: nil, description: "No mailbox: printed and posted by the (built-in) print partner."))
+
+        let emil = PostalAddress(name: "Emil Unbekannt", street: "Nirgendweg", houseNumber: "99", postcode: "9999", town: "Nirgendwo")
+        recipients.append(TestRecipient(id: "physical-returned", outcome: "physical-returned", recipient: postal(emil), mailboxKey: nil, description: "Printed and posted, then returned as undeliverable."))
+
+        recipients.append(TestRecipient(id: "unreachable", outcome: "unreachable", recipient: ["ePostAddress": .string("nobody@epost.sandbox.missive.ch")], mailboxKey: nil, description: "Unknown ePost address and no postal address: the envelope fails as unreachable."))
+
+        let seed = SandboxSeed(organisationId: organisation.organisationID.rawValue, apiKey: organisation.apiKey, recipients: recipients)
+        try await store.setSetting(settingKey, String(decoding: try JSONEncoder().encode(seed), as: UTF8.self))
+        return seed
+    }
+
+    /// Writes `sandbox.json` (atomically) once the server listens.
+    func write(to directory: URL, httpURL: String) throws {
+        var object: [String: AnyCodable] = [
+            "httpURL": .string(httpURL), "apiKey": .string(apiKey), "organisationId": .string(organisationId),
+        ]
+        object["recipients"] = .array(recipients.map { recipient in
+            var item: [String: AnyCodable] = ["id": .string(recipient.id), "outcome": .string(recipient.outcome), "recipient": .object(recipient.recipient), "description": .string(recipient.description)]
+            if let key = recipient.mailboxKey { item["mailboxKey"] = .string(key) }
+            return .object(item)
+        })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(AnyCodable.object(object))
+        try data.write(to: directory.appendingPathComponent("sandbox.json"), options: .atomic)
+    }
+}
+
+/// A JSON value.
+enum AnyCodable: Codable, Sendable, Hashable {
+    case string(String)
+    case object([String: AnyCodable])
+    case array([AnyCodable])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) { self = .string(text) }
+        else if let array = try? container.decode([AnyCodable].self) { self = .array(array) }
+        else { self = .object(try container.decode([String: AnyCodable].self)) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let text): try container.encode(text)
+        case .object(let object): try container.encode(object)
+        case .array(let array): try container.encode(array)
+        }
+    }
+}

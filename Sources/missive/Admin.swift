@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MissiveCore
+import MissiveStore
+
+/// Opens the data folder's store for an admin command (safe while a server runs on it).
+func openStore(_ data: DataOptions) throws -> SQLiteStore {
+    try FileManager.default.createDirectory(atPath: data.dataDirectory, withIntermediateDirectories: true)
+    let database = try MissiveDatabase(path: URL(fileURLWithPath: data.dataDirectory).appendingPathComponent("missive.sqlite").path)
+    return SQLiteStore(database: database, logger: Logger(label: "missive.admin"))
+}
+
+func printJSON(_ object: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// `missive org …`
+struct OrganisationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "org", abstract: "Sender organisations.", subcommands: [Create.self, List.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a verified organisation and print its first API key (shown once).")
+        @OptionGroup var data: DataOptions
+        @Option(help: "The organisation's legal name.") var name: String
+        @Flag(help: "Mint a live key instead of a test key.") var live = false
+
+        func run() async throws {
+            let created = try await openStore(data).createOrganisation(name: name, mode: live ? .live : .test)
+            try printJSON(["organisationId": created.organisationID.rawValue, "apiKey": created.apiKey, "keyId": created.keyID.rawValue])
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List organisations.")
+        @OptionGroup var data: DataOptions
+        func run() async throws {
+            for (id, name) in try await openStore(data).organisations() { print("\(id)\t\(name)") }
+        }
+    }
+}
+
+/// `missive key …`
+struct KeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "key", abstract: "API keys.", subcommands: [Create.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mint another API key for an organisation (shown once).")
+        @OptionGroup var data: DataOptions
+        @Option(help: "org_… id.") var organisation: String
+        @Option(help: "A label.") var name: String?
+        @Flag(help: "A live key (default: test).") var live = false
+        func run() async throws {
+            guard let id = OrganisationID(rawValue: organisation) else { throw ValidationError("Not an organisation id.") }
+            let (keyID, secret) = try await openStore(data).createAPIKey(organisation: id, mode: live ? .live : .test, name: name)
+            try printJSON(["keyId": keyID.rawValue, "apiKey": secret])
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an API key (effective within 30 s on running servers).")
+        @OptionGroup var data: DataOptions
+        @Argument(help: "key_… id.") var key: String
+        func run() async throws {
+            guard let id = APIKeyID(rawValue: key) else { throw ValidationError("Not a key id.") }
+            guard try await openStore(data).revokeAPIKey(id) else { throw ValidationError("No such active key.") }
+            print("revoked \(key)")
+        }
+    }
+}
+
+/// `missive directory …`
+struct DirectoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "directory", abstract: "The recipient directory and mailboxes.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a recipient; with --mailbox also open a digital mailbox and print its key.")
+        @OptionGroup var data: DataOptions
+        @Option var name: String
+        @Option var street: String
+        @Option(name: .customLong("house-number")) var houseNumber: String?
+        @Option var postcode: String
+        @Option var town: String
+        @Option var country = "CH"
+        @Option(name: .customLong("epost-address")) var ePostAddress: String?
+        @Option var uid: String?
+        @Option(name: .customLong("ebill-id")) var eBillID: String?
+        @Flag(help: "Open a digital mailbox.") var mailbox = false
+        @Flag(help: "The recipient prefers paper.") var physical = false
+        @Flag(help: "A business rather than a private person.") var business = false
+
+        func run() async throws {
+            let postal = PostalAddress(name: name, street: street, houseNumber: houseNumber, postcode: postcode, town: town, country: country)
+            try postal.validate()
+            let entry = DirectoryEntry(kind: business ? .business : .private, postal: postal, ePostAddress: ePostAddress, uid: uid, eBillID: eBillID, preference: physical ? .physical : .digital)
+            let store = try openStore(data)
+            if mailbox {
+                let (id, key) = try await store.createMailbox(for: entry)
+                try printJSON(["directoryEntryId": entry.id.rawValue, "mailboxId": id.rawValue, "mailboxKey": key])
+            } else {
+                try await store.upsert(entry)
+                try printJSON(["directoryEntryId": entry.id.rawValue])
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List directory entries.")
+        @OptionGroup var data: DataOptions
+        func run() async throws {
+            for entry in try await openStore(data).directoryEntries() {
+                print("\(entry.id)\t\(entry.kind.rawValue)\t\(entry.mailboxID.map(\.rawValue) ?? "-")\t\(entry.preference.rawValue)\t\(entry.eBillID ?? "-")")
+            }
+        }
+    }
+}

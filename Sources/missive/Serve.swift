@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MissiveServer
+
+/// `missive serve`: runs the whole hub until SIGTERM/SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the hub (REST oneAPI, dispatch, webhooks, channels).")
+
+    @Flag(help: "Sandbox: demo organisation, test recipients, built-in print partner and eBill network, movable clock; writes DATA/sandbox.json.")
+    var sandbox = false
+    @OptionGroup var data: DataOptions
+    @Option(help: "Address to listen on (env MISSIVE_HOST).")
+    var host: String?
+    @Option(name: .customLong("http-port"), help: "HTTP port, 0 for any free port (env MISSIVE_HTTP_PORT, default 8080).")
+    var httpPort: Int?
+    @Option(name: .customLong("config"), help: "A JSON configuration file (keys as in docs/configuration.md).")
+    var configFile: String?
+    @Option(name: .customLong("max-document-bytes"), help: "Largest accepted document (default 26214400).")
+    var maxDocumentBytes: Int?
+    @Option(name: .customLong("rate-limit"), help: "Requests per second per API key, 0 = unlimited (default 200).")
+    var rateLimit: Double?
+    @Option(name: .customLong("webhook-retry-base-seconds"), help: "First webhook retry delay (default 5, doubling).")
+    var webhookRetryBase: Double?
+    @Option(name: .customLong("ebill-url"), help: "The eBill network's base URL for live traffic.")
+    var eBillURL: String?
+    @Option(name: .customLong("print-spool"), help: "The print partner's spool folder for live traffic.")
+    var printSpool: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        let configuration = try resolvedConfiguration()
+        var logger = Logger(label: "missive")
+        logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let hub: MissiveHub
+        do {
+            hub = try await MissiveHub(configuration: configuration, logger: logger)
+        } catch {
+            logger.critical("cannot open the data folder", metadata: ["missive.error": "\(error)"])
+            throw ExitCode(2)
+        }
+        do {
+            try await hub.run()
+        } catch {
+            logger.critical("stopped", metadata: ["missive.error": "\(String(describing: error))"])
+            throw ExitCode(1)
+        }
+    }
+
+    /// Defaults, then the config file, then environment variables, then flags.
+    func resolvedConfiguration() throws -> MissiveConfiguration {
+        var configuration = MissiveConfiguration()
+        if let configFile {
+            configuration = try JSONDecoder().decode(MissiveConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: configFile)))
+        }
+        let environment = ProcessInfo.processInfo.environment
+        if let value = environment["MISSIVE_HOST"] { configuration.host = value }
+        if let value = environment["MISSIVE_HTTP_PORT"].flatMap(Int.init) { configuration.httpPort = value }
+        if let value = environment["MISSIVE_EBILL_URL"] { configuration.eBillURL = value }
+        if let value = environment["MISSIVE_EBILL_TOKEN"] { configuration.eBillToken = value }
+        if environment["MISSIVE_SANDBOX"] == "1" { configuration.sandbox = true }
+        configuration.dataDirectory = data.dataDirectory
+        if sandbox { configuration.sandbox = true }
+        if let host { configuration.host = host }
+        if let httpPort { configuration.httpPort = httpPort }
+        if let maxDocumentBytes { configuration.maxDocumentBytes = maxDocumentBytes }
+        if let rateLimit { configuration.rateLimit = rateLimit }
+        if let webhookRetryBase { configuration.webhookRetryBaseSeconds = webhookRetryBase }
+        if let eBillURL { configuration.eBillURL = eBillURL }
+        if let printSpool { configuration.printSpool = printSpool }
+        if let logLevel { configuration.logLevel = logLevel }
+        guard (0...65535).contains(configuration.httpPort) else { throw ValidationError("--http-port must be 0 to 65535.") }
+        guard configuration.maxDocumentBytes > 0 else { throw ValidationError("--max-document-bytes must be positive.") }
+        configuration.maxRequestBytes = max(configuration.maxRequestBytes, configuration.maxDocumentBytes * 2 + 1_048_576)
+        return configuration
+    }
+}
