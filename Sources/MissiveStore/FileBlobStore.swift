@@ -45,44 +45,81 @@ public final class FileBlobStore: BlobStore {
         }
     }
 
-    /// Writes `bytes` durably at the content address for `sha256`.
+    /// Writes buffered bytes durably at the content address for `sha256`.
     func persist(_ chunks: [Data], sha256: String) throws {
+        if FileManager.default.fileExists(atPath: url(for: sha256).path) { return }
+        let spill = try SpillFile(in: self)
+        do {
+            try spill.append(chunks)
+            try publish(spill, sha256: sha256)
+        } catch {
+            spill.abandon()
+            throw error
+        }
+    }
+
+    /// fsyncs a spilled blob, renames it to its content address and fsyncs the folder.
+    func publish(_ spill: SpillFile, sha256: String) throws {
         let final = url(for: sha256)
-        if FileManager.default.fileExists(atPath: final.path) { return }
+        if FileManager.default.fileExists(atPath: final.path) {
+            spill.abandon()
+            return
+        }
         let folder = final.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temp = root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString)
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ioError("create") }
-        var ok = false
-        defer {
-            close(fd)
-            if !ok { unlink(temp.path) }
-        }
-        for chunk in chunks {
-            try chunk.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw ioError("write")
-                    }
-                    offset += written
-                }
-            }
-        }
-        guard fsync(fd) == 0 else { throw ioError("fsync") }
-        guard rename(temp.path, final.path) == 0 else { throw ioError("rename") }
-        ok = true
+        guard fsync(spill.fd) == 0 else { throw ioError("fsync") }
+        guard rename(spill.path, final.path) == 0 else { throw ioError("rename") }
+        spill.close()
         let dir = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dir >= 0 {
-            defer { close(dir) }
+            defer { Glibc.close(dir) }
             guard fsync(dir) == 0 else { throw ioError("fsync folder") }
         }
     }
 
-    private func ioError(_ step: String) -> MissiveError {
+    /// A temporary file for a blob being written.
+    final class SpillFile: @unchecked Sendable {
+        let path: String
+        private(set) var fd: Int32
+        private let store: FileBlobStore
+
+        init(in store: FileBlobStore) throws {
+            self.store = store
+            path = store.root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString).path
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw store.ioError("create") }
+        }
+
+        func append(_ chunks: [Data]) throws {
+            for chunk in chunks {
+                try chunk.withUnsafeBytes { buffer in
+                    var offset = 0
+                    while offset < buffer.count {
+                        let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                        if written < 0 {
+                            if errno == EINTR { continue }
+                            throw store.ioError("write")
+                        }
+                        offset += written
+                    }
+                }
+            }
+        }
+
+        func close() {
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+        }
+
+        func abandon() {
+            close()
+            unlink(path)
+        }
+
+        deinit { close() }
+    }
+
+    func ioError(_ step: String) -> MissiveError {
         let code = errno
         if code == ENOSPC || code == EDQUOT {
             return MissiveError(.unavailable, "The data folder is full (\(step)).")
@@ -91,17 +128,22 @@ public final class FileBlobStore: BlobStore {
     }
 }
 
-/// Buffers a blob while hashing it; persists it at its content address on ``finish()``.
+/// Hashes a blob while it streams in, keeping at most ``spillThreshold`` bytes in memory
+/// (larger blobs go to a temporary file as they arrive); persists it at its content address
+/// on ``finish(check:)``.
 final class FileBlobWriter: BlobWriter, @unchecked Sendable {
     // One writer is used by one request at a time; the lock documents and enforces it.
     private let lock = NSLock()
     private var chunks: [Data] = []
+    private var buffered = 0
+    private var spill: FileBlobStore.SpillFile?
     private var hasher = SHA256()
     private var count: Int64 = 0
     private var head: [UInt8] = []
     private var tail: [UInt8] = []
     private let store: FileBlobStore
     private let limit: Int64
+    static let spillThreshold = 1 << 20
 
     init(store: FileBlobStore, limit: Int64) {
         self.store = store
@@ -109,7 +151,7 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
     }
 
     func write(_ bytes: some Collection<UInt8> & Sendable) async throws {
-        try lock.withLock {
+        let toSpill: [Data]? = try lock.withLock {
             count += Int64(bytes.count)
             guard count <= limit else {
                 chunks = []
@@ -120,21 +162,57 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
             if head.count < 1024 { head += data.prefix(1024 - head.count) }
             tail = Array((tail + data.suffix(1024)).suffix(1024))
             chunks.append(data)
+            buffered += data.count
+            guard buffered >= Self.spillThreshold else { return nil }
+            defer {
+                chunks = []
+                buffered = 0
+            }
+            return chunks
+        }
+        if let toSpill {
+            let existing = lock.withLock { spill }
+            let file = try await store.perform { [store] in
+                let file = try existing ?? FileBlobStore.SpillFile(in: store)
+                try file.append(toSpill)
+                return file
+            }
+            lock.withLock { spill = file }
         }
     }
 
     func finish(check: @Sendable (_ head: [UInt8], _ tail: [UInt8]) throws -> Void) async throws -> StoredBlob {
-        let (chunks, digest, size, head, tail) = lock.withLock { (self.chunks, hasher.finalize().hex, count, self.head, self.tail) }
+        let (chunks, digest, size, head, tail, spill) = lock.withLock { (self.chunks, hasher.finalize().hex, count, self.head, self.tail, self.spill) }
         do { try check(head, tail) } catch {
-            lock.withLock { self.chunks = [] }
+            await discard()
             throw error
         }
-        try await store.perform { [store] in try store.persist(chunks, sha256: digest) }
-        lock.withLock { self.chunks = [] }
+        if let spill {
+            do {
+                try await store.perform { [store] in
+                    try spill.append(chunks)
+                    try store.publish(spill, sha256: digest)
+                }
+            } catch {
+                spill.abandon()
+                throw error
+            }
+        } else {
+            try await store.perform { [store] in try store.persist(chunks, sha256: digest) }
+        }
+        lock.withLock {
+            self.chunks = []
+            self.spill = nil
+        }
         return StoredBlob(storageKey: digest, byteSize: size, sha256: digest, head: head, tail: tail)
     }
 
     func discard() async {
-        lock.withLock { chunks = [] }
+        let spill = lock.withLock {
+            chunks = []
+            defer { self.spill = nil }
+            return self.spill
+        }
+        spill?.abandon()
     }
 }

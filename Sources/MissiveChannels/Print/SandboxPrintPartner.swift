@@ -47,10 +47,8 @@ public final class SandboxPrintPartner: Service, Sendable {
     /// Collects the jobs complete now; returns how many were collected.
     @discardableResult
     public func poll() -> Int {
-        let rejected = spool.collected.appending(path: "rejected", directoryHint: .isDirectory)
         do {
             try spool.prepare()
-            try FileManager.default.createDirectory(at: rejected, withIntermediateDirectories: true)
         } catch {
             logger.error("print spool folders unavailable", metadata: [LogKey.error: "\(type(of: error))"])
             return 0
@@ -60,7 +58,8 @@ public final class SandboxPrintPartner: Service, Sendable {
             do {
                 guard let manifest = readManifest(manifestFile) else {
                     logger.warning("unreadable print job rejected", metadata: [LogKey.spoolFile: "\(manifestFile.lastPathComponent)"])
-                    try SpoolFile.move(manifestFile, into: rejected)
+                    try FileManager.default.createDirectory(at: rejectedJobs, withIntermediateDirectories: true)
+                    try SpoolFile.move(manifestFile, into: rejectedJobs)
                     continue
                 }
                 try report(manifest)
@@ -75,6 +74,9 @@ public final class SandboxPrintPartner: Service, Sendable {
         }
         return collected
     }
+
+    /// Where unreadable manifests are set aside.
+    private var rejectedJobs: URL { spool.collected.appending(path: "rejected", directoryHint: .isDirectory) }
 
     /// The manifest, if readable and all its documents are present.
     private func readManifest(_ file: URL) -> PrintManifest? {

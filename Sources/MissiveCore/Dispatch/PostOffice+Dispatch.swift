@@ -37,7 +37,7 @@ extension PostOffice {
         let envelope = record.envelope
         let match = try await ports.directory.resolve(envelope.recipient)
         try await ports.envelopes.noteRouting(envelope.id, entry: match.entry?.id, failedChannel: nil)
-        let decision = Router.decide(kind: envelope.kind, policy: envelope.policy.mode, recipient: envelope.recipient, match: match, excluded: record.failedChannels)
+        let decision = Router.decide(kind: envelope.kind, policy: envelope.policy.mode, recipient: envelope.recipient, match: match, excluded: record.failedChannels, hasInvoiceDetails: envelope.invoice != nil)
         try await ports.envelopes.apply(change(for: decision, record: record, completing: job))
     }
 
@@ -101,7 +101,7 @@ extension PostOffice {
             var excluded = record.failedChannels
             excluded.insert(channel)
             let match: DirectoryMatch = entry.map { .found($0) } ?? .notFound
-            let decision = Router.decide(kind: envelope.kind, policy: envelope.policy.mode, recipient: envelope.recipient, match: match, excluded: excluded)
+            let decision = Router.decide(kind: envelope.kind, policy: envelope.policy.mode, recipient: envelope.recipient, match: match, excluded: excluded, hasInvoiceDetails: envelope.invoice != nil)
             let fallback = Reason(code: "fallback", text: "\(channel.rawValue) refused (\(reason.code): \(reason.text)).")
             if case .unreachable = decision {
                 let event = StatusEvent(envelopeID: envelope.id, organisationID: envelope.organisationID, type: .failed, at: now, channel: channel, reason: reason)
@@ -142,7 +142,7 @@ extension PostOffice {
         else { return }
         let envelope = record.envelope
         let match = try await ports.directory.resolve(envelope.recipient)
-        let decision = Router.decide(kind: envelope.kind, policy: envelope.policy.mode, recipient: envelope.recipient, match: match, excluded: record.failedChannels)
+        let decision = Router.decide(kind: envelope.kind, policy: envelope.policy.mode, recipient: envelope.recipient, match: match, excluded: record.failedChannels, hasInvoiceDetails: envelope.invoice != nil)
         if case .channel(let channel, _) = decision, channel == envelope.channel { return }
         var change = change(for: decision, record: record, completing: nil, fallbackFrom: reason)
         change.requireUndispatched = true

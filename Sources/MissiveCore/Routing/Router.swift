@@ -9,9 +9,10 @@ public enum Router {
 
     /// Decides the channel for an envelope of `kind` under `policy`, given what the
     /// directory knows, never choosing a channel in `excluded` (channels that already failed).
+    /// eBill carries only bills: it is chosen only when `hasInvoiceDetails` (amount, currency).
     public static func decide(
         kind: EnvelopeKind, policy: ChannelPolicy.Mode, recipient: Recipient, match: DirectoryMatch,
-        excluded: Set<Channel> = []
+        excluded: Set<Channel> = [], hasInvoiceDetails: Bool = true
     ) -> Decision {
         let entry = match.entry
         let postal = recipient.postal ?? entry?.postal
@@ -25,7 +26,7 @@ public enum Router {
         }
         var eBill: Decision?
         let eBillID = recipient.eBillID ?? entry?.eBillID
-        if eBillID != nil, !excluded.contains(.eBill), kind == .invoice || recipient.isEBillAddressOnly {
+        if eBillID != nil, hasInvoiceDetails, !excluded.contains(.eBill), kind == .invoice || recipient.isEBillAddressOnly {
             eBill = .channel(.eBill, Reason(code: recipient.isEBillAddressOnly ? "ebill_address" : "ebill_registered", text: "The recipient receives bills through eBill."))
         }
 
