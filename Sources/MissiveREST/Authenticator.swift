@@ -34,6 +34,10 @@ public struct Authenticator<Context: RequestContext>: RouterMiddleware {
         } else if let found = try await credentials.principal(forSecretHash: hash) {
             cache.store(hash, found)
             principal = found
+            if case .organisation(_, let key, _) = found {
+                // Coarse "last used": once per cache period.
+                try? await credentials.touch(key, at: Date())
+            }
         } else {
             throw MissiveError(.unauthenticated, "The key is unknown or revoked.")
         }

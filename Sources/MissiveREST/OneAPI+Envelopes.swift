@@ -65,6 +65,10 @@ extension OneAPI {
             } catch let error as DecodingError {
                 throw APIProblemError.decoding(error, prefix: "/envelope")
             } catch {
+                let cause = String(describing: error).lowercased()
+                if cause.contains("content type") || cause.contains("content-type") {
+                    throw MissiveError(.unsupportedMediaType, "A part has the wrong Content-Type: envelope is application/json, document and attachment are application/pdf.")
+                }
                 throw MissiveError(.invalidRequest, "The multipart body is malformed or lacks its envelope or document part.")
             }
         case .json(let inline):
@@ -109,6 +113,8 @@ extension OneAPI {
     public func listEnvelopes(_ input: Operations.ListEnvelopes.Input) async throws -> Operations.ListEnvelopes.Output {
         let (organisation, _, _) = try RequestPrincipal.organisation()
         let query = input.query
+        try Self.check(query.cursor, max: 128, "cursor")
+        try Self.check(query.reference, max: 100, "reference")
         let cursor = try query.cursor.map { raw -> EnvelopeID in
             guard let id = EnvelopeID(rawValue: raw) else { throw MissiveError(.invalidRequest, "Unknown cursor.", pointer: "cursor") }
             return id
@@ -117,7 +123,7 @@ extension OneAPI {
             status: query.status.flatMap { EnvelopeStatus(rawValue: $0.rawValue) }, kind: query.kind.flatMap { EnvelopeKind(rawValue: $0.rawValue) },
             channel: query.channel.flatMap { Channel(rawValue: $0.rawValue) }, createdAfter: query.createdAfter, createdBefore: query.createdBefore, reference: query.reference
         )
-        let limit = Self.limit(query.limit)
+        let limit = try Self.limit(query.limit)
         let envelopes = try await postOffice.ports.envelopes.envelopes(of: organisation, filter: filter, after: cursor, limit: limit)
         let next = envelopes.count == limit ? envelopes.last?.id.rawValue : nil
         return .ok(.init(body: .json(.init(items: envelopes.map(Wire.envelope), nextCursor: next))))
@@ -145,13 +151,14 @@ extension OneAPI {
 
     public func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {
         let (organisation, _, _) = try RequestPrincipal.organisation()
+        try Self.check(input.query.after, max: 64, "after")
         let after = try input.query.after.map { raw -> EventID in
             guard let id = EventID(rawValue: raw) else { throw MissiveError(.invalidRequest, "Unknown cursor.", pointer: "after") }
             return id
         }
         let events: [StatusEvent]
         do {
-            events = try await postOffice.ports.envelopes.feed(of: organisation, after: after, type: input.query._type.flatMap { EventType(rawValue: $0.rawValue) }, limit: Self.limit(input.query.limit))
+            events = try await postOffice.ports.envelopes.feed(of: organisation, after: after, type: input.query._type.flatMap { EventType(rawValue: $0.rawValue) }, limit: try Self.limit(input.query.limit))
         } catch let error as MissiveError where error.code == .invalidField {
             throw MissiveError(.invalidRequest, error.reason, pointer: "after")
         }
@@ -163,7 +170,11 @@ extension OneAPI {
 enum APIProblemError {
     static func decoding(_ error: DecodingError, prefix: String) -> MissiveError {
         let problem = APIProblem(decoding: error)
-        let pointer = prefix + (problem.errors?.first?.pointer ?? "")
+        let inner = problem.errors?.first?.pointer ?? "/"
+        let pointer = inner == "/" ? prefix : prefix + inner
+        if inner == "/" {
+            return MissiveError(.invalidRequest, "The \(prefix.dropFirst()) part is not valid JSON.", pointer: pointer)
+        }
         return MissiveError(.invalidRequest, problem.detail?.replacingOccurrences(of: "field /", with: "field \(prefix)/") ?? "Invalid envelope JSON.", pointer: pointer)
     }
 }

@@ -5,11 +5,12 @@ import OpenAPIRuntime
 extension OneAPI {
     public func listMailboxLetters(_ input: Operations.ListMailboxLetters.Input) async throws -> Operations.ListMailboxLetters.Output {
         let mailbox = try RequestPrincipal.mailbox()
+        try Self.check(input.query.cursor, max: 128, "cursor")
         let cursor = try input.query.cursor.map { raw -> LetterID in
             guard let id = LetterID(rawValue: raw) else { throw MissiveError(.invalidRequest, "Unknown cursor.", pointer: "cursor") }
             return id
         }
-        let limit = Self.limit(input.query.limit)
+        let limit = try Self.limit(input.query.limit)
         let letters = try await postOffice.ports.mailboxes.letters(in: mailbox, unreadOnly: input.query.unread ?? false, after: cursor, limit: limit)
         return .ok(.init(body: .json(.init(items: letters.map(Wire.letter), nextCursor: letters.count == limit ? letters.last?.id.rawValue : nil))))
     }
@@ -45,6 +46,9 @@ extension OneAPI {
     public func checkReachability(_ input: Operations.CheckReachability.Input) async throws -> Operations.CheckReachability.Output {
         _ = try RequestPrincipal.organisation()
         let query = input.query
+        for (value, max, name) in [(query.ePostAddress, 254, "ePostAddress"), (query.uid, 20, "uid"), (query.eBillId, 32, "eBillId"), (query.name, 100, "name"), (query.street, 100, "street"), (query.houseNumber, 20, "houseNumber"), (query.postcode, 16, "postcode"), (query.town, 100, "town"), (query.country, 2, "country")] {
+            try Self.check(value, max: max, name)
+        }
         var postal: PostalAddress?
         if query.name != nil || query.street != nil || query.postcode != nil || query.town != nil {
             guard let name = query.name, let street = query.street, let postcode = query.postcode, let town = query.town else {

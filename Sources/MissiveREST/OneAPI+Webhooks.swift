@@ -63,7 +63,7 @@ extension OneAPI {
 
     public func listWebhookDeliveries(_ input: Operations.ListWebhookDeliveries.Input) async throws -> Operations.ListWebhookDeliveries.Output {
         let subscription = try await subscription(input.path.webhookId)
-        let items = try await postOffice.ports.webhooks.deliveries(of: subscription.id, organisation: subscription.organisationID, limit: Self.limit(input.query.limit))
+        let items = try await postOffice.ports.webhooks.deliveries(of: subscription.id, organisation: subscription.organisationID, limit: try Self.limit(input.query.limit))
         return .ok(.init(body: .json(.init(items: items.map(Wire.delivery)))))
     }
 

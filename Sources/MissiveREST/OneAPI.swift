@@ -52,7 +52,19 @@ public struct OneAPI: APIProtocol {
     /// Dates are RFC 3339 with milliseconds everywhere.
     public static let configuration = Configuration(dateTranscoder: .iso8601WithFractionalSeconds, jsonEncodingOptions: [.sortedKeys])
 
-    static func limit(_ value: Int?) -> Int {
-        min(200, max(1, value ?? 50))
+    /// The page size: 1 to 200, default 50.
+    static func limit(_ value: Int?) throws -> Int {
+        guard let value else { return 50 }
+        guard (1...200).contains(value) else {
+            throw MissiveError(.invalidRequest, "limit must be 1 to 200.", pointer: "limit")
+        }
+        return value
+    }
+
+    /// Refuses a text parameter longer than the spec allows.
+    static func check(_ value: String?, max: Int, _ name: String) throws {
+        if let value, value.count > max {
+            throw MissiveError(.invalidRequest, "\(name) is longer than \(max) characters.", pointer: name)
+        }
     }
 }

@@ -28,6 +28,10 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as MissiveError:
             return APIProblem(error)
+        case let error as MethodNotAllowed:
+            var problem = APIProblem(status: 405, code: "method_not_allowed", title: "Method not allowed", detail: "This path supports \(error.allow).")
+            problem.allow = error.allow
+            return problem
         case let error as RateLimited:
             var problem = APIProblem(MissiveError(.rateLimited, "Too many requests for this key; retry later."))
             problem.retryAfter = error.retryAfter
@@ -81,6 +85,7 @@ struct APIProblem: Encodable, Sendable {
     var code: String
     var errors: [FieldError]?
     var retryAfter: Int?
+    var allow: String?
 
     struct FieldError: Encodable, Sendable {
         var pointer: String
@@ -146,6 +151,7 @@ struct APIProblem: Encodable, Sendable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"missive\"" }
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let allow { headers[.allow] = allow }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

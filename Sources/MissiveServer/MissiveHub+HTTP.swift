@@ -29,7 +29,7 @@ extension MissiveHub {
             ),
             logger: logger
         )
-        try api.registerHandlers(on: router, configuration: OneAPI.configuration)
+        try api.register(on: router)
         if configuration.sandbox {
             // The benchmark's baseline: same auth and body, no work.
             router.post("/v1/sandbox/noop") { request, _ -> Response in

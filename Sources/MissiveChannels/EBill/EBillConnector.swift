@@ -79,9 +79,8 @@ public struct EBillConnector: DeliveryChannel {
             document: .init(sha256: document.sha256, byteSize: document.byteSize, mediaType: document.mediaType, content: content.base64EncodedString())
         )
         let (status, body) = try await submit(bill, envelope: envelope.id)
-        let outcome = try Self.outcome(status: status, body: body)
         logger.info("eBill network answered", metadata: [LogKey.envelopeID: "\(envelope.id)", LogKey.httpStatus: "\(status)"])
-        return outcome
+        return try Self.outcome(status: status, body: body)
     }
 
     /// Sends the bill; any transport failure becomes `channelUnavailable`.
@@ -110,5 +109,33 @@ public struct EBillConnector: DeliveryChannel {
     static func timeAmount(_ duration: Duration) -> TimeAmount {
         let (seconds, attoseconds) = duration.components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+extension EBillConnector {
+    /// Where and how to reach an eBill network.
+    public struct Configuration: Sendable, Hashable, CustomStringConvertible {
+        /// The network's base URL; bills go to `{baseURL}/v1/bills`.
+        public var baseURL: URL
+        /// Sent as `Authorization: Bearer …` when set. Never logged.
+        public var bearerToken: String?
+        /// The limit for one whole request (connect, send, answer).
+        public var timeout: Duration
+
+        /// Creates a configuration.
+        /// - Parameters:
+        ///   - baseURL: The network's base URL.
+        ///   - bearerToken: The credential the network issued, if it wants one.
+        ///   - timeout: The limit for one request; 30 seconds by default.
+        public init(baseURL: URL, bearerToken: String? = nil, timeout: Duration = .seconds(30)) {
+            self.baseURL = baseURL
+            self.bearerToken = bearerToken
+            self.timeout = timeout
+        }
+
+        /// The endpoint and timeout; the token is redacted.
+        public var description: String {
+            "EBillConnector.Configuration(baseURL: \(baseURL), bearerToken: \(bearerToken == nil ? "none" : "redacted"), timeout: \(timeout))"
+        }
     }
 }

@@ -12,7 +12,12 @@ import MissiveCore
 public struct PartnerStatusReport: Codable, Sendable, Hashable {
     /// What happened to the letter.
     public enum Status: String, Codable, Sendable, Hashable, CaseIterable {
-        case printed, posted, returned
+        /// Printed and enveloped.
+        case printed
+        /// Handed to the postal network.
+        case posted
+        /// Came back undeliverable.
+        case returned
 
         /// The status event this report records.
         public var eventType: EventType {
@@ -24,10 +29,13 @@ public struct PartnerStatusReport: Codable, Sendable, Hashable {
         }
     }
 
+    /// The envelope (= print job) reported on.
     public var envelopeId: EnvelopeID
+    /// What happened.
     public var status: Status
     /// When it happened, by the partner's clock (RFC 3339).
     public var at: Date
+    /// Why, for `returned` (e.g. `addressee_unknown`).
     public var reason: Reason?
     /// The partner's own references (never content).
     public var detail: [String: String]?

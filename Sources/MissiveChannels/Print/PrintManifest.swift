@@ -31,16 +31,23 @@ public struct PrintManifest: Codable, Sendable, Hashable {
 
     /// The job id (the envelope id: one job per envelope).
     public var jobId: String
+    /// The envelope printed.
     public var envelopeId: EnvelopeID
+    /// The sending organisation (billed for the letter).
     public var organisationId: OrganisationID
     /// When the envelope was submitted (stable, so a re-written manifest is identical).
     public var createdAt: Date
+    /// `A`, `B`, `A_PLUS` or `REGISTERED`.
     public var mailClass: PrintOptions.MailClass
+    /// Print in colour (else black and white).
     public var color: Bool
+    /// Print on both sides.
     public var duplex: Bool
+    /// The window side of the envelope (`left` or `right`).
     public var addressPlacement: PrintOptions.AddressPlacement
     /// The address printed on the letter.
     public var address: PostalAddress
+    /// The job's files in print order, main document first.
     public var documents: [Document]
 
     /// Creates a manifest.

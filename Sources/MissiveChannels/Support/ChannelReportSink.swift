@@ -9,4 +9,5 @@ public protocol ChannelReportSink: Sendable {
     func recordReport(_ type: EventType, envelope id: EnvelopeID, channel: Channel, reason: Reason?, detail: [String: String]) async throws
 }
 
+/// The post office records partner reports as status events of the envelope.
 extension PostOffice: ChannelReportSink {}
