@@ -41,6 +41,17 @@ public struct Authenticator<Context: RequestContext>: RouterMiddleware {
         } else {
             throw MissiveError(.unauthenticated, "The key is unknown or revoked.")
         }
+        // The kind of key is checked before the body is read, so a wrong key never sees
+        // validation errors of an operation it may not call.
+        let mailboxPath = request.uri.path.hasPrefix("/v1/mailbox/")
+        switch principal {
+        case .organisation where mailboxPath:
+            throw MissiveError(.forbidden, "Mailbox operations need the recipient's mailbox key, not an API key.")
+        case .mailbox where !mailboxPath:
+            throw MissiveError(.forbidden, "A mailbox key cannot use sender operations; use an organisation API key.")
+        case .organisation, .mailbox:
+            break
+        }
         if let limiter, let wait = limiter.take(hash) {
             throw RateLimited(retryAfter: Int(wait.rounded(.up)))
         }

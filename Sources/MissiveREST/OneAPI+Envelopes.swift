@@ -97,9 +97,13 @@ extension OneAPI {
                 try await writer.write(chunk)
                 inspector.consume(chunk)
             }
+            let hasObjects = inspector.hasObjects
             let blob = try await writer.finish { head, tail in
                 do { try PDFInspector.validate(head: head, tail: tail) } catch let error as MissiveError {
                     throw MissiveError(error.code, error.reason, pointer: part)
+                }
+                guard hasObjects else {
+                    throw MissiveError(.invalidDocument, "The PDF contains no objects.", pointer: part)
                 }
             }
             let name = filename.map { String($0.prefix(255)).filter { !$0.isNewline } }

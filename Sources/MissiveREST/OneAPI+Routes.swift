@@ -13,7 +13,7 @@ extension OneAPI {
         try registerHandlers(on: recorder, configuration: Self.configuration)
         for (path, methods) in recorder.routes {
             let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
-            for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] where !methods.contains(method) {
+            for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch, .options, .trace] where !methods.contains(method) {
                 router.on(RouterPath(path), method: method) { _, _ -> Response in
                     throw MethodNotAllowed(allow: allow)
                 }

@@ -50,7 +50,7 @@ public struct OneAPI: APIProtocol {
     }
 
     /// Dates are RFC 3339 with milliseconds everywhere.
-    public static let configuration = Configuration(dateTranscoder: .iso8601WithFractionalSeconds, jsonEncodingOptions: [.sortedKeys])
+    public static let configuration = Configuration(dateTranscoder: RFC3339Transcoder(), jsonEncodingOptions: [.sortedKeys])
 
     /// The page size: 1 to 200, default 50.
     static func limit(_ value: Int?) throws -> Int {

@@ -13,7 +13,12 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            return try await next(request, context)
+            var response = try await next(request, context)
+            // The generated server percent-encodes header values; a Location is a URI already.
+            if let location = response.headers[.location], let decoded = location.removingPercentEncoding {
+                response.headers[.location] = decoded
+            }
+            return response
         } catch {
             let problem = Self.problem(for: error)
             if problem.status >= 500 {

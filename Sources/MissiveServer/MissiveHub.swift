@@ -22,6 +22,7 @@ public final class MissiveHub: Sendable {
     let clock: OffsetWallClock
     let services: [any Service]
     let listening: ListeningAddress
+    let folderLock: DataFolderLock
 
     /// Opens the data folder and wires everything; nothing listens until ``run()``.
     public init(configuration: MissiveConfiguration, logger: Logger) async throws {
@@ -29,9 +30,12 @@ public final class MissiveHub: Sendable {
         self.logger = logger
         let data = configuration.dataURL
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        self.folderLock = try DataFolderLock(folder: data)
         let database = try MissiveDatabase(path: data.appendingPathComponent("missive.sqlite").path)
         let store = SQLiteStore(database: database, logger: logger)
         self.store = store
+        // One hub per data folder (the lock above): leases of a previous run are stale.
+        try await store.releaseLeases()
         let blobs = try FileBlobStore(root: data.appendingPathComponent("blobs"))
         self.blobs = blobs
         let offset = Double(try await store.setting("sandbox.clockOffset") ?? "0") ?? 0
@@ -84,7 +88,9 @@ public final class MissiveHub: Sendable {
             try await store.claimJobs(limit: limit, now: clock.now(), leaseDuration: 120)
         }, perform: { job in
             await postOffice.perform(job)
-        })
+        }, nextDue: {
+            try await store.nextJobDue()
+        }, clock: clock)
         var services: [any Service] = [
             NamedService("store") { await store.run() },
             eBillNetwork,

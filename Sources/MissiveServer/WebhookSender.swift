@@ -25,7 +25,9 @@ struct WebhookSender: Sendable {
             try await store.claimDeliveries(limit: limit, now: clock.now(), leaseDuration: 60)
         }, perform: { claimed in
             await send(claimed)
-        }).run()
+        }, nextDue: {
+            try await store.nextDeliveryDue()
+        }, clock: clock).run()
     }
 
     static func signature(secret: String, id: String, timestamp: Int, body: Data) -> String {

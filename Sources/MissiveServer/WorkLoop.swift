@@ -10,6 +10,9 @@ struct WorkLoop<Item: Sendable>: Sendable {
     var wake: WakeSignal
     var claim: @Sendable (Int) async throws -> [Item]
     var perform: @Sendable (Item) async -> Void
+    /// When the next item falls due (on `clock`), to sleep no longer than needed.
+    var nextDue: @Sendable () async throws -> Date?
+    var clock: any WallClock
 
     func run() async {
         let running = InFlightCount()
@@ -30,8 +33,15 @@ struct WorkLoop<Item: Sendable>: Sendable {
                         await perform(item)
                     }
                 }
-                if claimed.isEmpty || claimed.count == free {
-                    await wake.wait(timeout: claimed.isEmpty ? idle : .milliseconds(50))
+                if claimed.isEmpty {
+                    var timeout = idle
+                    if let due = try? await nextDue() {
+                        let seconds = max(0.01, due.timeIntervalSince(clock.now()))
+                        timeout = min(idle, .milliseconds(Int64(seconds * 1000)))
+                    }
+                    await wake.wait(timeout: timeout)
+                } else if claimed.count == free {
+                    await wake.wait(timeout: .milliseconds(50))
                 }
             }
         }

@@ -60,3 +60,14 @@ extension SQLiteStore {
         try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'") ?? 0 }
     }
 }
+
+extension SQLiteStore {
+    /// Releases every lease (jobs and webhook messages). Only for start-up of the one hub
+    /// that owns this data folder: claims of a previous, crashed run are stale.
+    public func releaseLeases() async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE jobs SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
+            try db.execute(sql: "UPDATE webhook_deliveries SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
+        }
+    }
+}

@@ -68,8 +68,17 @@ public struct EnvelopeDraft: Sendable, Hashable, Codable {
             guard invoice.currency == "CHF" || invoice.currency == "EUR" else {
                 throw MissiveError(.invalidField, "currency must be CHF or EUR.", pointer: "/invoice/currency")
             }
-            guard Decimal(string: invoice.amount, locale: Locale(identifier: "en_US_POSIX")) != nil else {
-                throw MissiveError(.invalidField, "amount must be a decimal number.", pointer: "/invoice/amount")
+            guard invoice.amount.wholeMatch(of: /[0-9]{1,9}(\.[0-9]{2})?/) != nil else {
+                throw MissiveError(.invalidField, "amount must be a positive decimal with two decimals, e.g. 120.50.", pointer: "/invoice/amount")
+            }
+            if let reference = invoice.reference, reference.count > 35 || reference.contains(where: \.isNewline) {
+                throw MissiveError(.invalidField, "reference is longer than 35 characters.", pointer: "/invoice/reference")
+            }
+            if let iban = invoice.iban, iban.wholeMatch(of: /[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}/) == nil {
+                throw MissiveError(.invalidField, "iban must be an IBAN without spaces.", pointer: "/invoice/iban")
+            }
+            if let due = invoice.dueDate, due.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) == nil {
+                throw MissiveError(.invalidField, "dueDate must be YYYY-MM-DD.", pointer: "/invoice/dueDate")
             }
         }
     }

@@ -8,6 +8,9 @@ public struct PDFInspector: Sendable {
     private static let page = Array("/Page".utf8)
     private var afterType: [UInt8] = []
     private var inAfterType = false
+    private static let endobj = Array("endobj".utf8)
+    private var endobjMatched = 0
+    private var objects = 0
 
     public init() {}
 
@@ -17,6 +20,15 @@ public struct PDFInspector: Sendable {
     }
 
     private mutating func step(_ byte: UInt8) {
+        if byte == Self.endobj[endobjMatched] {
+            endobjMatched += 1
+            if endobjMatched == Self.endobj.count {
+                objects += 1
+                endobjMatched = 0
+            }
+        } else {
+            endobjMatched = byte == Self.endobj[0] ? 1 : 0
+        }
         if inAfterType {
             if afterType.isEmpty, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
                 return
@@ -46,6 +58,9 @@ public struct PDFInspector: Sendable {
             matched = byte == Self.needle[0] ? 1 : 0
         }
     }
+
+    /// True once at least one indirect object (`… obj … endobj`) was seen: a PDF has some.
+    public var hasObjects: Bool { objects > 0 }
 
     /// The number of page objects seen (nil when none could be counted, e.g. object streams).
     public var pageCount: Int? { pages > 0 ? pages : nil }

@@ -41,7 +41,7 @@ public struct Recipient: Sendable, Hashable, Codable {
 
     static func isPlausibleMailboxAddress(_ value: String) -> Bool {
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        return value.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+        return value.utf8.count >= 3 && value.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !value.contains(where: { $0.isWhitespace || $0.isNewline })
     }
 
@@ -81,6 +81,9 @@ public struct PostalAddress: Sendable, Hashable, Codable {
     }
 
     public func validate() throws(MissiveError) {
+        for (field, value, limit) in [("addressLine2", addressLine2 ?? "-", 100), ("houseNumber", houseNumber ?? "-", 20)] where value.count > limit || value.contains(where: \.isNewline) {
+            throw MissiveError(.invalidField, "The postal address needs a valid \(field).", pointer: "/recipient/postal/\(field)")
+        }
         for (field, value, limit) in [("name", name, 100), ("street", street, 100), ("postcode", postcode, 16), ("town", town, 100)] {
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || value.count > limit || value.contains(where: \.isNewline) {
