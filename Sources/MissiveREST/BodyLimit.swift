@@ -1,5 +1,6 @@
 import Hummingbird
 import MissiveCore
+import Foundation
 import NIOCore
 
 /// Refuses request bodies over `maxBytes` with `413`, whether announced by Content-Length
@@ -17,8 +18,44 @@ public struct BodyLimit<Context: RequestContext>: RouterMiddleware {
         }
         var request = request
         let limit = maxBytes
-        request.body = RequestBody(asyncSequence: LimitedBody(base: request.body, limit: limit))
+        // No field of this API takes null: refuse it instead of reading it as "absent".
+        let contentType = request.headers[.contentType] ?? ""
+        var nulls: NullScan?
+        if contentType.lowercased().hasPrefix("application/json") {
+            nulls = .json(JSONNullScanner())
+        } else if contentType.lowercased().hasPrefix("multipart/form-data"), let boundary = Self.boundary(contentType) {
+            nulls = .multipart(MultipartNullScanner(boundary: boundary))
+        }
+        request.body = RequestBody(asyncSequence: LimitedBody(base: request.body, limit: limit, nulls: nulls))
         return try await next(request, context)
+    }
+
+    /// The boundary parameter of a multipart Content-Type.
+    static func boundary(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" else { continue }
+            let value = pair[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            return value.isEmpty || value.utf8.count > 200 ? nil : value
+        }
+        return nil
+    }
+}
+
+/// Which null scan a body gets.
+enum NullScan {
+    case json(JSONNullScanner)
+    case multipart(MultipartNullScanner)
+
+    mutating func scan(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        switch self {
+        case .json(var scanner):
+            defer { self = .json(scanner) }
+            return scanner.scan(bytes)
+        case .multipart(var scanner):
+            defer { self = .multipart(scanner) }
+            return scanner.scan(bytes)
+        }
     }
 }
 
@@ -27,11 +64,13 @@ struct LimitedBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable wher
     typealias Element = ByteBuffer
     let base: Base
     let limit: Int
+    let nulls: NullScan?
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
         let limit: Int
         var seen = 0
+        var nulls: NullScan?
 
         mutating func next() async throws -> ByteBuffer? {
             guard let buffer = try await base.next() else { return nil }
@@ -39,11 +78,44 @@ struct LimitedBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable wher
             if seen > limit {
                 throw MissiveError(.tooLarge, "The request body is larger than the limit of \(limit) bytes.")
             }
+            if nulls != nil, buffer.withUnsafeReadableBytes({ nulls!.scan($0) }) {
+                throw MissiveError(.invalidRequest, "null is not a value in this API: omit the field instead.")
+            }
             return buffer
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), limit: limit)
+        AsyncIterator(base: base.makeAsyncIterator(), limit: limit, nulls: nulls)
+    }
+}
+
+/// Finds a `null` literal outside strings in a JSON text fed in chunks.
+struct JSONNullScanner {
+    private var inString = false
+    private var escaped = false
+    private var matched = 0
+    private static let literal = Array("null".utf8)
+
+    /// Feeds bytes; true once a null literal was seen.
+    mutating func scan(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false }
+                else if byte == UInt8(ascii: "\\") { escaped = true }
+                else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            if byte == UInt8(ascii: "\"") {
+                inString = true
+                matched = 0
+            } else if byte == Self.literal[matched] {
+                matched += 1
+                if matched == Self.literal.count { return true }
+            } else {
+                matched = byte == Self.literal[0] ? 1 : 0
+            }
+        }
+        return false
     }
 }

@@ -72,6 +72,9 @@ extension OneAPI {
                 throw MissiveError(.invalidRequest, "The multipart body is malformed or lacks its envelope or document part.")
             }
         case .json(let inline):
+            guard (inline.attachments ?? []).count <= settings.maxAttachments else {
+                throw MissiveError(.invalidRequest, "At most \(settings.maxAttachments) attachments.", pointer: "/attachments")
+            }
             submission = inline.envelope
             documents.append(try await store(inline.document, role: .main, part: "/document"))
             for (index, attachment) in (inline.attachments ?? []).enumerated() {
@@ -84,6 +87,9 @@ extension OneAPI {
     }
 
     private func store(_ inline: Components.Schemas.InlineDocument, role: DocumentRef.Role, part: String) async throws -> DocumentRef {
+        if let filename = inline.filename, filename.count > 255 || filename.hasControlCharacters {
+            throw MissiveError(.invalidRequest, "filename must be at most 255 characters without control characters.", pointer: "\(part)/filename")
+        }
         let bytes = inline.content.data
         return try await store(HTTPBody(bytes), role: role, filename: inline.filename, part: part)
     }

@@ -49,16 +49,30 @@ extension OneAPI {
         for (value, max, name) in [(query.ePostAddress, 254, "ePostAddress"), (query.uid, 20, "uid"), (query.eBillId, 32, "eBillId"), (query.name, 100, "name"), (query.street, 100, "street"), (query.houseNumber, 20, "houseNumber"), (query.postcode, 16, "postcode"), (query.town, 100, "town"), (query.country, 2, "country")] {
             try Self.check(value, max: max, name)
         }
+        // Parameters that break their own schema are bad requests; a recipient that is
+        // merely uncheckable is answered below.
+        if let value = query.ePostAddress, !Recipient.isPlausibleMailboxAddress(value) { throw MissiveError(.invalidRequest, "ePostAddress is not a mailbox address.", pointer: "ePostAddress") }
+        if let value = query.uid, !Recipient.isUID(value) { throw MissiveError(.invalidRequest, "uid must look like CHE-123.456.789.", pointer: "uid") }
+        if let value = query.eBillId, !(value.utf8.count == 17 && value.utf8.allSatisfy { (48...57).contains($0) }) { throw MissiveError(.invalidRequest, "eBillId must be 17 digits.", pointer: "eBillId") }
+        if let value = query.country, !(value.utf8.count == 2 && value.utf8.allSatisfy { (65...90).contains($0) }) { throw MissiveError(.invalidRequest, "country must be two capital letters.", pointer: "country") }
         var postal: PostalAddress?
-        if query.name != nil || query.street != nil || query.postcode != nil || query.town != nil {
-            guard let name = query.name, let street = query.street, let postcode = query.postcode, let town = query.town else {
-                throw MissiveError(.invalidField, "A postal address needs name, street, postcode and town.", pointer: "postal")
-            }
+        if let name = query.name, let street = query.street, let postcode = query.postcode, let town = query.town {
             postal = PostalAddress(name: name, street: street, houseNumber: query.houseNumber, postcode: postcode, town: town, country: query.country ?? "CH")
         }
+        let partialAddress = postal == nil && [query.name, query.street, query.postcode, query.town, query.houseNumber].contains { $0 != nil }
         let recipient = Recipient(ePostAddress: query.ePostAddress, uid: query.uid, eBillID: query.eBillId, postal: postal)
         let kind = query.kind.flatMap { EnvelopeKind(rawValue: $0.rawValue) } ?? .letter
-        let (channel, reason) = try await postOffice.reachability(of: recipient, kind: kind)
+        let channel: Channel?
+        var reason: Reason
+        do {
+            (channel, reason) = try await postOffice.reachability(of: recipient, kind: kind)
+        } catch let error as MissiveError where error.code == .invalidField {
+            // A check, not a submission: an uncheckable recipient is simply not reachable.
+            return .ok(.init(body: .json(.init(reachable: false, channel: .none, reason: .init(code: "invalid_recipient", text: error.reason)))))
+        }
+        if channel == nil, partialAddress {
+            reason = Reason(code: "invalid_recipient", text: "A postal address needs name, street, postcode and town.")
+        }
         return .ok(.init(body: .json(.init(reachable: channel != nil, channel: channel.map { .init(rawValue: $0.rawValue)! } ?? .none, reason: Wire.reason(reason)))))
     }
 }

@@ -6,6 +6,9 @@ extension OneAPI {
         let (organisation, _, _) = try RequestPrincipal.organisation()
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         try checkWebhookURL(body.url)
+        if let types = body.eventTypes, types.count > 11 {
+            throw MissiveError(.invalidRequest, "eventTypes has at most 11 entries.", pointer: "/eventTypes")
+        }
         if let description = body.description, description.count > 200 {
             throw MissiveError(.invalidField, "description is longer than 200 characters.", pointer: "/description")
         }

@@ -15,7 +15,9 @@ extension MissiveHub {
         logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) throws -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
+        let routes = RouteTable()
         router.middlewares.add(ProblemMiddleware())
+        router.middlewares.add(MethodGuard(routes: routes))
         router.middlewares.add(BodyLimit(maxBytes: configuration.maxRequestBytes))
         router.middlewares.add(Authenticator(credentials: store, requestsPerSecond: configuration.rateLimit))
         let api = OneAPI(
@@ -29,7 +31,7 @@ extension MissiveHub {
             ),
             logger: logger
         )
-        try api.register(on: router)
+        try api.register(on: router, routes: routes)
         if configuration.sandbox {
             // The benchmark's baseline: same auth and body, no work.
             router.post("/v1/sandbox/noop") { request, _ -> Response in

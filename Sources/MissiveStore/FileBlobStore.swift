@@ -143,6 +143,8 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
     private var tail: [UInt8] = []
     private let store: FileBlobStore
     private let limit: Int64
+    /// Set after any failure: a failed writer never stores anything.
+    private var failed = false
     static let spillThreshold = 1 << 20
 
     init(store: FileBlobStore, limit: Int64) {
@@ -152,9 +154,11 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
 
     func write(_ bytes: some Collection<UInt8> & Sendable) async throws {
         let toSpill: [Data]? = try lock.withLock {
+            guard !failed else { throw MissiveError(.invalidRequest, "The document was already refused.") }
             count += Int64(bytes.count)
             guard count <= limit else {
                 chunks = []
+                failed = true
                 throw MissiveError(.tooLarge, "The document is larger than the limit of \(limit) bytes.")
             }
             let data = Data(bytes)
@@ -182,7 +186,8 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
     }
 
     func finish(check: @Sendable (_ head: [UInt8], _ tail: [UInt8]) throws -> Void) async throws -> StoredBlob {
-        let (chunks, digest, size, head, tail, spill) = lock.withLock { (self.chunks, hasher.finalize().hex, count, self.head, self.tail, self.spill) }
+        let (chunks, digest, size, head, tail, spill, failed) = lock.withLock { (self.chunks, hasher.finalize().hex, count, self.head, self.tail, self.spill, self.failed) }
+        guard !failed else { throw MissiveError(.invalidRequest, "The document was already refused.") }
         do { try check(head, tail) } catch {
             await discard()
             throw error
@@ -210,6 +215,7 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
     func discard() async {
         let spill = lock.withLock {
             chunks = []
+            failed = true
             defer { self.spill = nil }
             return self.spill
         }

@@ -17,6 +17,11 @@ public struct MissiveDatabase: Sendable {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets synchronous=NORMAL on the WAL writer after prepareDatabase; Missive
+        // acknowledges only what survives a power cut, so the writer gets FULL.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
         try Self.migrator.migrate(pool)
     }
 

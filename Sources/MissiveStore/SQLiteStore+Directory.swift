@@ -33,10 +33,22 @@ extension SQLiteStore: RecipientDirectory {
 
     /// Adds or replaces a directory entry.
     public func upsert(_ entry: DirectoryEntry) async throws {
+        do {
+            try await upsertEntry(entry)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw MissiveError(.conflict, "Another directory entry already has this ePost address or mailbox.")
+        }
+    }
+
+    private func upsertEntry(_ entry: DirectoryEntry) async throws {
         try await write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO directory_entries (id, kind, postal, match_key, epost_address, uid, ebill_id, mailbox_id, preference, verified, opted_out, created_at)
+                INSERT INTO directory_entries (id, kind, postal, match_key, epost_address, uid, ebill_id, mailbox_id, preference, verified, opted_out, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, postal = excluded.postal, match_key = excluded.match_key,
+                    epost_address = excluded.epost_address, uid = excluded.uid, ebill_id = excluded.ebill_id,
+                    mailbox_id = excluded.mailbox_id, preference = excluded.preference, verified = excluded.verified,
+                    opted_out = excluded.opted_out
                 """, arguments: [
                     entry.id.rawValue, entry.kind.rawValue, try JSONColumn.encode(entry.postal), entry.postal?.matchKey,
                     entry.ePostAddress?.lowercased(), entry.uid, entry.eBillID, entry.mailboxID?.rawValue,

@@ -161,6 +161,9 @@ extension SQLiteStore: EnvelopeStore {
             var reason = record.envelope.statusReason
             var updatedAt = record.envelope.updatedAt
             for event in change.events {
+                guard event.envelopeID == record.envelope.id, event.organisationID == record.envelope.organisationID else {
+                    throw MissiveError(.illegalTransition, "An event must belong to the envelope it changes.")
+                }
                 try lifecycle.apply(event.type, channel: event.channel)
                 try Self.insertEvent(event, db)
                 reason = event.reason

@@ -13,6 +13,10 @@ extension PostOffice {
             }
             jobsAvailable.signal()
             deliveriesAvailable.signal()
+        } catch let error as MissiveError where error.code == .illegalTransition {
+            // The envelope moved on (e.g. cancelled meanwhile): this job has nothing left to do.
+            logger.notice("job outdated", metadata: [LogKey.job: "\(job.kind.rawValue)", LogKey.envelopeID: "\(job.envelopeID)", LogKey.error: "\(error.reason)"])
+            try? await ports.envelopes.complete(job)
         } catch {
             let attempt = job.attempts + 1
             let delay = rules.channelRetry.delay(afterAttempt: attempt) ?? rules.channelRetry.cap
@@ -100,6 +104,7 @@ extension PostOffice {
             try await ports.envelopes.noteRouting(envelope.id, entry: entry?.id, failedChannel: channel)
             var excluded = record.failedChannels
             excluded.insert(channel)
+            if record.lifecycle.deliveredToMailbox { excluded.insert(.ePost) }
             let match: DirectoryMatch = entry.map { .found($0) } ?? .notFound
             let decision = Router.decide(kind: envelope.kind, policy: envelope.policy.mode, recipient: envelope.recipient, match: match, excluded: excluded, hasInvoiceDetails: envelope.invoice != nil)
             let fallback = Reason(code: "fallback", text: "\(channel.rawValue) refused (\(reason.code): \(reason.text)).")

@@ -41,8 +41,10 @@ public struct PDFInspector: Sendable {
                 }
                 return
             }
-            // One byte after "/Page": "s" means /Pages (the tree), anything else a page.
-            let isPage = byte != UInt8(ascii: "s")
+            // One byte after "/Page": a delimiter means a page; a letter means another name
+            // (/Pages is the tree, /PageLabel a label).
+            let isLetter = (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte)
+            let isPage = !isLetter
             if isPage { pages += 1 }
             inAfterType = false
             afterType = []

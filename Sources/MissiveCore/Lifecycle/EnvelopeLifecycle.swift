@@ -4,6 +4,7 @@
 /// (new) ─► accepted ─► routed ─┬─► delivered ─┬─► consulted
 ///   │          │         ▲  │  │   (epost,    ├─► not_consulted ─► consulted
 ///   ▼          │         │  │  │    ebill)    └─► routed (print fallback)
+///              │         │  │  └─► posted (a partner may report posted only)
 /// rejected     │         └──┘  └─► printed ─► posted ─► returned
 ///              ▼    (re-route)
 ///      cancelled / failed   (cancel only before dispatch; failed before delivery)
@@ -62,9 +63,12 @@ public struct EnvelopeLifecycle: Sendable, Hashable {
         case .delivered:
             return status == .routed && (eventChannel == .ePost || eventChannel == .eBill) && eventChannel == channel
         case .consulted:
-            return deliveredToMailbox && !consulted && status != .cancelled && status != .failed
+            // Opening is recorded while the digital letter is the current route; once a
+            // print fallback runs, the mailbox keeps the opening time only.
+            return (eventChannel == nil || eventChannel == .ePost) && deliveredToMailbox && !consulted
+                && ((status == .delivered && channel == .ePost) || status == .notConsulted)
         case .notConsulted:
-            return status == .delivered && channel == .ePost && !consulted
+            return (eventChannel == nil || eventChannel == .ePost) && status == .delivered && channel == .ePost && !consulted
         case .printed:
             return status == .routed && channel == .physical && eventChannel == .physical
         case .posted:
@@ -82,9 +86,11 @@ public struct EnvelopeLifecycle: Sendable, Hashable {
     public var isOpen: Bool {
         guard let status else { return true }
         switch status {
-        case .rejected, .returned, .failed, .cancelled:
+        case .rejected, .returned, .failed, .cancelled, .consulted:
             return false
-        case .accepted, .routed, .delivered, .consulted, .notConsulted, .printed, .posted:
+        case .delivered:
+            return channel == .ePost
+        case .accepted, .routed, .notConsulted, .printed, .posted:
             return true
         }
     }

@@ -39,13 +39,16 @@ public struct Recipient: Sendable, Hashable, Codable {
         try postal?.validate()
     }
 
-    static func isPlausibleMailboxAddress(_ value: String) -> Bool {
+    public static func isPlausibleMailboxAddress(_ value: String) -> Bool {
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        return value.utf8.count >= 3 && value.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
-            && !value.contains(where: { $0.isWhitespace || $0.isNewline })
+        guard value.utf8.count >= 3, value.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty,
+              !value.contains(where: { $0.isWhitespace || $0.isNewline }), !value.hasControlCharacters
+        else { return false }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
     }
 
-    static func isUID(_ value: String) -> Bool {
+    public static func isUID(_ value: String) -> Bool {
         let bytes = Array(value.utf8)
         guard bytes.count == 15, value.hasPrefix("CHE-") else { return false }
         for (index, byte) in bytes.enumerated().dropFirst(4) {
@@ -81,12 +84,12 @@ public struct PostalAddress: Sendable, Hashable, Codable {
     }
 
     public func validate() throws(MissiveError) {
-        for (field, value, limit) in [("addressLine2", addressLine2 ?? "-", 100), ("houseNumber", houseNumber ?? "-", 20)] where value.count > limit || value.contains(where: \.isNewline) {
+        for (field, value, limit) in [("addressLine2", addressLine2 ?? "-", 100), ("houseNumber", houseNumber ?? "-", 20)] where value.count > limit || value.hasControlCharacters {
             throw MissiveError(.invalidField, "The postal address needs a valid \(field).", pointer: "/recipient/postal/\(field)")
         }
         for (field, value, limit) in [("name", name, 100), ("street", street, 100), ("postcode", postcode, 16), ("town", town, 100)] {
             let trimmed = value.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || value.count > limit || value.contains(where: \.isNewline) {
+            if trimmed.isEmpty || value.count > limit || value.hasControlCharacters {
                 throw MissiveError(.invalidField, "The postal address needs a valid \(field).", pointer: "/recipient/postal/\(field)")
             }
         }
@@ -101,9 +104,9 @@ public struct PostalAddress: Sendable, Hashable, Codable {
     /// A normalized key that matches the same address written differently: case, accents,
     /// punctuation and common abbreviations ("Str." / "Strasse") do not matter.
     public var matchKey: String {
-        let street = Self.normalize(street, expandingStreet: true)
-        let number = Self.normalize(houseNumber ?? "", expandingStreet: false)
-        return [country.uppercased(), Self.normalize(postcode, expandingStreet: false), street, number, Self.normalize(name, expandingStreet: false)]
+        // Street and number form one component: "Bahnhofstr. 1" matches "Bahnhofstrasse" + "1".
+        let street = Self.normalize(street, expandingStreet: true) + Self.normalize(houseNumber ?? "", expandingStreet: false)
+        return [country.uppercased(), Self.normalize(postcode, expandingStreet: false), street, Self.normalize(name, expandingStreet: false)]
             .joined(separator: "|")
     }
 
@@ -112,12 +115,19 @@ public struct PostalAddress: Sendable, Hashable, Codable {
             .lowercased()
             .replacingOccurrences(of: "ß", with: "ss")
         if expandingStreet {
-            for (short, long) in [("str.", "strasse"), ("straße", "strasse"), ("av.", "avenue"), ("ch.", "chemin"), ("pl.", "platz")] {
+            for (short, long) in [("str.", "strasse"), ("straße", "strasse"), ("av.", "avenue"), ("ch.", "chemin")] {
                 text = text.replacingOccurrences(of: short, with: long)
             }
             if text.hasSuffix("str") { text += "asse" }
         }
         let kept = text.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }
         return String(String.UnicodeScalarView(kept))
+    }
+}
+
+extension String {
+    /// True when the text holds C0/C1 control characters (line breaks included).
+    public var hasControlCharacters: Bool {
+        unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 }

@@ -55,12 +55,12 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The delay before attempt `attempt + 1` (attempt counts from 1), or nil when exhausted.
     public func delay(afterAttempt attempt: Int) -> TimeInterval? {
         guard attempt < maxAttempts else { return nil }
-        let raw = min(cap, base * pow(factor, Double(max(0, attempt - 1))))
-        return raw * Double.random(in: 0.8...1.2)
+        let raw = base * pow(factor, Double(max(0, attempt - 1)))
+        return min(cap, raw * Double.random(in: 0.8...1.2))
     }
 
-    /// Channels: 10 s doubling to 1 h, 12 attempts (about 9 hours).
+    /// Channels: 10 s doubling to 1 h, 12 attempts (about 3.4 hours of trying).
     public static let channels = RetryPolicy(base: 10, cap: 3600, maxAttempts: 12)
-    /// Webhooks: 5 s doubling to 2 h, 15 attempts (about 1.5 days).
+    /// Webhooks: 5 s doubling to 2 h, 15 attempts (about 8.8 hours of trying).
     public static let webhooks = RetryPolicy(base: 5, cap: 7200, maxAttempts: 15)
 }
