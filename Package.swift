@@ -130,6 +130,8 @@ let package = Package(
                 "MissiveServer", "MissiveREST", "MissiveCore", "MissiveStore", "MissiveChannels",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -123,8 +124,9 @@ def assert_problem(resp: requests.Response, statuses: int | Iterable[int], code:
         assert key in body, f"problem lacks {key!r}: {ctx}"
     assert body["status"] == resp.status_code, f"problem.status != HTTP status: {ctx}"
     assert isinstance(body["code"], str) and body["code"], f"empty problem.code: {ctx}"
-    # The spec: `code` is "also the last segment of `type`".
-    assert str(body["type"]).rstrip("/").split("/")[-1] == body["code"], f"type does not end in code: {ctx}"
+    # The spec: `code` is "also the last segment of `type`" (a URL path or a URN).
+    last = re.split(r"[/:#]", str(body["type"]).rstrip("/"))[-1]
+    assert last == body["code"], f"type does not end in code: {ctx}"
     if code is not None:
         assert body["code"] == code, f"expected code {code!r}: {ctx}"
     return body
@@ -320,18 +322,16 @@ class MissiveServer:
         out = subprocess.run([str(self.binary), "org", "create", "--data-dir", str(self.data_dir), "--name", name],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, f"missive org create failed ({out.returncode}):\n{out.stdout}\n{out.stderr}"
-        # Tolerate log lines around the JSON: take the last line that parses as an object.
-        for line in reversed(out.stdout.strip().splitlines()):
-            line = line.strip()
-            if line.startswith("{"):
-                data = json.loads(line)
-                assert data["apiKey"].startswith("mk_"), data
-                assert data["organisationId"], data
-                return data
+        # The JSON object may be pretty-printed and surrounded by log lines.
+        text = out.stdout
+        start, end = text.find("{"), text.rfind("}")
         try:
-            return json.loads(out.stdout)
+            data = json.loads(text[start:end + 1])
         except json.JSONDecodeError:
-            raise AssertionError(f"missive org create printed no JSON:\n{out.stdout}\n{out.stderr}")
+            raise AssertionError(f"missive org create printed no JSON object:\n{out.stdout}\n{out.stderr}")
+        assert data["apiKey"].startswith("mk_"), data
+        assert data["organisationId"], data
+        return data
 
 
 def multipart_body(envelope: dict | str | bytes | None, document: bytes | None, *, attachments: Iterable[bytes] = (),
@@ -571,3 +571,33 @@ def create_webhook(server: MissiveServer, receiver: WebhookReceiver, event_types
     assert str(hook.get("secret", "")).startswith("whsec_"), f"secret missing or not whsec_: {hook}"
     receiver.secret = hook["secret"]
     return hook
+
+
+def wait_for_status(server: MissiveServer, envelope_id: str, status: str, timeout: float = 15.0, key: str | None = None) -> dict:
+    """Poll GET /v1/envelopes/{id} until its `status` is `status`; return the envelope."""
+    last: dict = {}
+
+    def check() -> dict | None:
+        nonlocal last
+        last = server.envelope(envelope_id, key=key)
+        return last if last.get("status") == status else None
+
+    return wait_until(check, timeout=timeout, interval=0.2, what=f"{envelope_id} status {status!r}",
+                      describe=lambda: json.dumps(last)[:2000])
+
+
+def parse_time(value: str) -> "datetime":
+    """Parse an RFC 3339 date-time (with `Z` or an offset, any fractional digits)."""
+    from datetime import datetime
+
+    v = value.strip()
+    if v.endswith(("Z", "z")):
+        v = v[:-1] + "+00:00"
+    # fromisoformat in 3.11 accepts up to 6 fractional digits; trim longer ones.
+    if "." in v:
+        head, _, rest = v.partition(".")
+        digits = ""
+        while rest and rest[0].isdigit():
+            digits, rest = digits + rest[0], rest[1:]
+        v = f"{head}.{digits[:6].ljust(6, '0')}{rest}"
+    return datetime.fromisoformat(v)

@@ -7,7 +7,7 @@
 ///              │         │  │  └─► posted (a partner may report posted only)
 /// rejected     │         └──┘  └─► printed ─► posted ─► returned
 ///              ▼    (re-route)
-///      cancelled / failed   (cancel only before dispatch; failed before delivery)
+///      cancelled / failed   (cancel only before dispatch; failed also ends a refused print fallback)
 /// ```
 public struct EnvelopeLifecycle: Sendable, Hashable {
     /// The current status; `nil` before the first event.

@@ -118,7 +118,8 @@ public struct PostalAddress: Sendable, Hashable, Codable {
             for (short, long) in [("str.", "strasse"), ("straße", "strasse"), ("av.", "avenue"), ("ch.", "chemin")] {
                 text = text.replacingOccurrences(of: short, with: long)
             }
-            if text.hasSuffix("str") { text += "asse" }
+            // "Bahnhofstr" / "Bahnhofstr 1": a word ending in "str" is "strasse".
+            text = text.replacing(/str(?=\s|[0-9]|$)/, with: "strasse")
         }
         let kept = text.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }
         return String(String.UnicodeScalarView(kept))

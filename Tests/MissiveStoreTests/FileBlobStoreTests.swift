@@ -1,0 +1,238 @@
+import Foundation
+import MissiveCore
+@testable import MissiveStore
+import Testing
+
+@Suite("FileBlobStore")
+struct FileBlobStoreTests {
+    struct NotAPDF: Error {}
+
+    /// A blob store in a fresh temporary folder, removed afterwards.
+    func withBlobs(_ body: (FileBlobStore, URL) async throws -> Void) async throws {
+        let root = try StoreFixture.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try await body(try FileBlobStore(root: root), root)
+    }
+
+    func store(_ chunks: [[UInt8]], in blobs: FileBlobStore, limit: Int64 = 1 << 20) async throws -> StoredBlob {
+        let writer = try blobs.makeWriter(limit: limit)
+        for chunk in chunks { try await writer.write(chunk) }
+        return try await writer.finish { _, _ in }
+    }
+
+    /// Every regular file under `root`, as paths relative to it.
+    func files(under root: URL) -> [String] {
+        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        var paths: [String] = []
+        while let url = enumerator?.nextObject() as? URL {
+            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+                paths.append(String(url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count + 1)))
+            }
+        }
+        return paths.sorted()
+    }
+
+    func tmpContents(_ root: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("tmp").path)
+    }
+
+    @Test("finish stores the bytes at their SHA-256 address and leaves tmp empty")
+    func contentAddress() async throws {
+        try await withBlobs { blobs, root in
+            // SHA-256("abc"), FIPS 180-2 test vector.
+            let blob = try await store([Array("ab".utf8), Array("c".utf8)], in: blobs)
+            let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            #expect(blob.sha256 == sha)
+            #expect(blob.storageKey == sha)
+            #expect(blob.byteSize == 3)
+            #expect(files(under: root) == ["ba/78/\(sha)"])
+            #expect(blobs.url(for: sha).standardizedFileURL == root.appendingPathComponent("ba/78/\(sha)").standardizedFileURL)
+            #expect(try Data(contentsOf: root.appendingPathComponent("ba/78/\(sha)")) == Data("abc".utf8))
+            #expect(try tmpContents(root).isEmpty)
+        }
+    }
+
+    @Test("read round-trips; a missing blob is notFound")
+    func readBack() async throws {
+        try await withBlobs { blobs, _ in
+            let text = String(repeating: "%PDF-1.7 Missive ", count: 500)
+            let bytes = Array(text.utf8)
+            let blob = try await store(stride(from: 0, to: bytes.count, by: 1000).map { Array(bytes[$0..<min($0 + 1000, bytes.count)]) }, in: blobs)
+            #expect(blob.sha256 == BearerSecret.hash(text))
+            #expect(try await blobs.read(blob.storageKey) == Data(bytes))
+            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash("never stored")) }
+        }
+    }
+
+    @Test("the head and tail are the first and last KiB across chunks")
+    func headAndTail() async throws {
+        try await withBlobs { blobs, _ in
+            let bytes = (0..<3000).map { UInt8($0 % 251) }
+            let chunks = [Array(bytes[0..<700]), Array(bytes[700..<2500]), Array(bytes[2500...])]
+            let writer = try blobs.makeWriter(limit: 3000)
+            for chunk in chunks { try await writer.write(chunk) }
+            let blob = try await writer.finish { head, tail in
+                #expect(head == Array(bytes.prefix(1024)))
+                #expect(tail == Array(bytes.suffix(1024)))
+            }
+            #expect(blob.head == Array(bytes.prefix(1024)))
+            #expect(blob.tail == Array(bytes.suffix(1024)))
+            #expect(blob.byteSize == 3000)
+
+            let small = try await store([Array("%PDF".utf8), Array("%%EOF".utf8)], in: blobs)
+            #expect(small.head == Array("%PDF%%EOF".utf8))
+            #expect(small.tail == Array("%PDF%%EOF".utf8))
+        }
+    }
+
+    @Test("the same content twice has the same key and one file")
+    func deduplicates() async throws {
+        try await withBlobs { blobs, root in
+            let first = try await store([Array("same bytes".utf8)], in: blobs)
+            let second = try await store([Array("same ".utf8), Array("bytes".utf8)], in: blobs)
+            #expect(first == second)
+            #expect(files(under: root).count == 1)
+            let other = try await store([Array("other bytes".utf8)], in: blobs)
+            #expect(other.storageKey != first.storageKey)
+            #expect(files(under: root).count == 2)
+        }
+    }
+
+    @Test("writing past the limit throws tooLarge; exactly the limit is fine")
+    func limit() async throws {
+        try await withBlobs { blobs, root in
+            let writer = try blobs.makeWriter(limit: 10)
+            try await writer.write(Array("123456".utf8))
+            await expectMissiveError(.tooLarge) { try await writer.write(Array("78901".utf8)) }
+            await writer.discard()
+            #expect(files(under: root).isEmpty)
+
+            let exact = try await store([Array("12345".utf8), Array("67890".utf8)], in: blobs, limit: 10)
+            #expect(exact.byteSize == 10)
+            #expect(try await blobs.read(exact.storageKey) == Data("1234567890".utf8))
+        }
+    }
+
+    @Test("a throwing check stores nothing")
+    func failingCheck() async throws {
+        try await withBlobs { blobs, root in
+            let writer = try blobs.makeWriter(limit: 1000)
+            try await writer.write(Array("not a pdf".utf8))
+            await #expect(throws: NotAPDF.self) {
+                _ = try await writer.finish { _, _ in throw NotAPDF() }
+            }
+            #expect(files(under: root).isEmpty)
+            #expect(FileManager.default.fileExists(atPath: blobs.url(for: BearerSecret.hash("not a pdf")).path) == false)
+            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash("not a pdf")) }
+        }
+    }
+
+    /// Once `write` threw `tooLarge` the writer is failed: later writes and `finish` throw and
+    /// nothing is stored, so no empty file can take the address of the bytes written so far.
+    @Test("a writer that went past its limit cannot poison the content address")
+    func noFinishAfterTooLarge() async throws {
+        try await withBlobs { blobs, root in
+            let writer = try blobs.makeWriter(limit: 10)
+            try await writer.write(Array("123456".utf8))
+            await expectMissiveError(.tooLarge) { try await writer.write(Array("78901".utf8)) }
+            await #expect(throws: MissiveError.self) { try await writer.write(Array("7".utf8)) }
+            await #expect(throws: MissiveError.self) { _ = try await writer.finish { _, _ in } }
+            #expect(files(under: root).isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: blobs.url(for: BearerSecret.hash("123456")).path))
+            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash("123456")) }
+
+            let proper = try await store([Array("123456".utf8)], in: blobs)
+            #expect(proper.storageKey == BearerSecret.hash("123456"))
+            #expect(try await blobs.read(proper.storageKey) == Data("123456".utf8))
+        }
+    }
+
+    /// The same after a failed check: a second `finish` throws and stores nothing.
+    @Test("a writer whose check failed cannot store on a second finish")
+    func noFinishAfterFailedCheck() async throws {
+        try await withBlobs { blobs, root in
+            let writer = try blobs.makeWriter(limit: 100)
+            try await writer.write(Array("abcdef".utf8))
+            await #expect(throws: NotAPDF.self) { _ = try await writer.finish { _, _ in throw NotAPDF() } }
+            await #expect(throws: MissiveError.self) { _ = try await writer.finish { _, _ in } }
+            await #expect(throws: MissiveError.self) { try await writer.write(Array("g".utf8)) }
+            #expect(files(under: root).isEmpty)
+            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash("abcdef")) }
+
+            let proper = try await store([Array("abcdef".utf8)], in: blobs)
+            #expect(try await blobs.read(proper.storageKey) == Data("abcdef".utf8))
+        }
+    }
+
+    @Test("a discarded writer refuses further writes and finish")
+    func noFinishAfterDiscard() async throws {
+        try await withBlobs { blobs, root in
+            let writer = try blobs.makeWriter(limit: 100)
+            try await writer.write(Array("abcdef".utf8))
+            await writer.discard()
+            await #expect(throws: MissiveError.self) { try await writer.write(Array("g".utf8)) }
+            await #expect(throws: MissiveError.self) { _ = try await writer.finish { _, _ in } }
+            #expect(files(under: root).isEmpty)
+            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash("abcdef")) }
+        }
+    }
+
+    @Test("a spilled writer that went past its limit stores nothing and leaves tmp empty after discard")
+    func spilledTooLarge() async throws {
+        try await withBlobs { blobs, root in
+            let chunk = Array(repeating: UInt8(ascii: "x"), count: FileBlobWriter.spillThreshold)
+            let writer = try blobs.makeWriter(limit: Int64(chunk.count) + 10)
+            try await writer.write(chunk)
+            await expectMissiveError(.tooLarge) { try await writer.write(Array(repeating: UInt8(ascii: "y"), count: 11)) }
+            await #expect(throws: MissiveError.self) { _ = try await writer.finish { _, _ in } }
+            await writer.discard()
+            #expect(files(under: root).isEmpty)
+            #expect(try tmpContents(root).isEmpty)
+            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash(String(repeating: "x", count: chunk.count))) }
+        }
+    }
+
+    @Test("storage keys cannot leave the root")
+    func safeKeys() async throws {
+        try await withBlobs { blobs, root in
+            let url = blobs.url(for: "../../etc/passwd")
+            #expect(url.standardizedFileURL.path.hasPrefix(root.standardizedFileURL.path + "/"))
+            await expectMissiveError(.notFound) { _ = try await blobs.read("../../etc/passwd") }
+        }
+    }
+
+    @Test("opening the store clears partial files left in tmp")
+    func clearsTmpOnOpen() async throws {
+        try await withBlobs { blobs, root in
+            let kept = try await store([Array("durable".utf8)], in: blobs)
+            let partial = root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString)
+            try Data("half a blob".utf8).write(to: partial)
+            let reopened = try FileBlobStore(root: root)
+            #expect(try tmpContents(root).isEmpty)
+            #expect(try await reopened.read(kept.storageKey) == Data("durable".utf8))
+        }
+    }
+
+    @Test("concurrent writers of the same content agree on one blob")
+    func concurrentSameContent() async throws {
+        try await withBlobs { blobs, root in
+            let bytes = Array(String(repeating: "x", count: 10_000).utf8)
+            let keys = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        let writer = try blobs.makeWriter(limit: 1 << 20)
+                        try await writer.write(bytes)
+                        return try await writer.finish { _, _ in }.storageKey
+                    }
+                }
+                var keys: Set<String> = []
+                for try await key in group { keys.insert(key) }
+                return keys
+            }
+            #expect(keys.count == 1)
+            #expect(files(under: root).count == 1)
+            #expect(try tmpContents(root).isEmpty)
+            #expect(try await blobs.read(try #require(keys.first)) == Data(bytes))
+        }
+    }
+}

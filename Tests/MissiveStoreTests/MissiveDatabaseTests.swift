@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import Logging
+import MissiveCore
+@testable import MissiveStore
+import Testing
+
+@Suite("MissiveDatabase")
+struct MissiveDatabaseTests {
+    @Test("the writer connection runs in WAL mode with foreign keys on")
+    func writerIsWAL() async throws {
+        let folder = try StoreFixture.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try MissiveDatabase(path: folder.appendingPathComponent("missive.sqlite").path)
+        let (journal, foreignKeys) = try await database.pool.writeWithoutTransaction { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
+        }
+        #expect(journal == "wal")
+        #expect(foreignKeys == 1)
+        let readerJournal = try await database.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(readerJournal == "wal")
+    }
+
+    /// DESIGN §5/§10: "accepted" means durable, so the writer must fsync every commit
+    /// (`synchronous = FULL`, 2). GRDB's `DatabasePool` runs `PRAGMA synchronous = NORMAL`
+    /// on the writer *after* `prepareDatabase`, so the store sets FULL again once the pool is open.
+    @Test("the writer connection commits with synchronous = FULL")
+    func writerIsSynchronousFull() async throws {
+        let folder = try StoreFixture.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try MissiveDatabase(path: folder.appendingPathComponent("missive.sqlite").path)
+        let synchronous = try await database.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(synchronous == 2)
+        // Still FULL after the migrations and a transaction, and again after reopening.
+        try await database.pool.write { db in try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('probe', '1')") }
+        #expect(try await database.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+        let reopened = try MissiveDatabase(path: folder.appendingPathComponent("missive.sqlite").path)
+        #expect(try await reopened.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+    }
+
+    @Test("opening migrates the schema once; reopening keeps data and applies nothing again")
+    func migrationsAreIdempotent() async throws {
+        let folder = try StoreFixture.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("missive.sqlite").path
+        do {
+            let store = try StoreFixture.openStore(path: path)
+            try await store.setSetting("clock.offset", "42")
+        }
+        for _ in 0..<2 {
+            let database = try MissiveDatabase(path: path)
+            let (migrations, tables, completed) = try await database.pool.read { db in
+                (
+                    try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"),
+                    try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"),
+                    try MissiveDatabase.migrator.hasCompletedMigrations(db)
+                )
+            }
+            #expect(migrations == ["v1"])
+            #expect(completed)
+            #expect(tables.isSuperset(of: ["organisations", "api_keys", "directory_entries", "mailbox_keys", "envelopes", "events", "jobs", "mailbox_letters", "webhooks", "webhook_deliveries", "webhook_attempts", "settings"]))
+            let store = SQLiteStore(database: database, logger: .init(label: "test"))
+            #expect(try await store.setting("clock.offset") == "42")
+        }
+    }
+
+    @Test("settings round-trip and are overwritten; the store reports ready")
+    func settings() async throws {
+        try await withStore { store in
+            #expect(await store.isReady())
+            #expect(try await store.setting("missing") == nil)
+            try await store.setSetting("sandbox.clock", "1")
+            try await store.setSetting("sandbox.clock", "2")
+            #expect(try await store.setting("sandbox.clock") == "2")
+        }
+    }
+}
