@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// Finds a JSON `null` in the `envelope` part (or any `application/json` part) of a
 /// `multipart/form-data` body streamed in chunks, without buffering the other parts: the
 /// document parts are only searched for the next boundary.
@@ -33,7 +39,17 @@ struct MultipartNullScanner {
 
     /// Feeds bytes; true once a null literal was seen in a JSON part.
     mutating func scan(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        for byte in bytes where step(byte) { return true }
+        guard let base = bytes.baseAddress else { return false }
+        var index = 0
+        while index < bytes.count {
+            if case .body = state, matched == 0, json == nil {
+                // Inside a document: only a CR can start the next delimiter; skip to it.
+                guard let found = memchr(base + index, 0x0D, bytes.count - index) else { return false }
+                index = base.distance(to: UnsafeRawPointer(found))
+            }
+            if step(bytes[index]) { return true }
+            index += 1
+        }
         return false
     }
 

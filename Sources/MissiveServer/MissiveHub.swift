@@ -77,7 +77,7 @@ public final class MissiveHub: Sendable {
         let seed = configuration.sandbox ? try await SandboxSeed.ensure(in: store) : nil
         let application = try Self.makeApplication(configuration: configuration, postOffice: postOffice, store: store, clock: clock, logger: logger) { port in
             let url = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
-            listening.set(url)
+            if let parsed = URL(string: url) { listening.listen(at: parsed) }
             logger.info("listening", metadata: ["http.url": "\(url)"])
             if let seed {
                 do { try seed.write(to: data, httpURL: url) } catch { logger.error("could not write sandbox.json") }
@@ -105,11 +105,12 @@ public final class MissiveHub: Sendable {
     }
 
     /// The URL the HTTP listener is bound to, once it is.
-    public func httpURL() async -> String { await listening.wait() }
+    public func httpURL() async throws -> String { try await listening.wait().absoluteString }
 
     /// Runs every service until SIGTERM/SIGINT (graceful shutdown) or cancellation.
     public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, cancellationSignals: [], logger: logger))
+        defer { listening.stop() }
         do {
             try await group.run()
         } catch {

@@ -1,63 +1,120 @@
-/// Recognises PDF documents while they stream in: checks the header and trailer and counts
-/// page objects. It does not render or fully parse the file; content scanning is separate.
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Recognises PDF documents while they stream in: checks the header and trailer, notices
+/// indirect objects and counts page objects. It does not render or fully parse the file;
+/// content scanning is separate.
 public struct PDFInspector: Sendable {
-    private var matched = 0
-    private var pendingPage = false
-    private var pages = 0
-    private static let needle = Array("/Type".utf8)
-    private static let page = Array("/Page".utf8)
-    private var afterType: [UInt8] = []
-    private var inAfterType = false
-    private static let endobj = Array("endobj".utf8)
+    /// Progress in "/Type".
+    private var typeMatched = 0
+    /// After "/Type": -1 not there, 0 skipping white space, 1…5 progress in "/Page".
+    private var pageMatched = -1
+    /// Progress in "endobj".
     private var endobjMatched = 0
+    private var pages = 0
     private var objects = 0
 
     public init() {}
 
     /// Feeds the next chunk.
-    public mutating func consume(_ bytes: some Sequence<UInt8>) {
-        for byte in bytes { step(byte) }
+    public mutating func consume(_ bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBytes { consume($0) }
     }
 
-    private mutating func step(_ byte: UInt8) {
-        if byte == Self.endobj[endobjMatched] {
-            endobjMatched += 1
-            if endobjMatched == Self.endobj.count {
-                objects += 1
-                endobjMatched = 0
-            }
-        } else {
-            endobjMatched = byte == Self.endobj[0] ? 1 : 0
-        }
-        if inAfterType {
-            if afterType.isEmpty, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
-                return
-            }
-            afterType.append(byte)
-            if afterType.count <= Self.page.count {
-                if afterType[afterType.count - 1] != Self.page[afterType.count - 1] {
-                    inAfterType = false
-                    afterType = []
+    /// Feeds the next chunk.
+    public mutating func consume(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { consume($0) }
+    }
+
+    /// Feeds the next chunk.
+    public mutating func consume(_ bytes: UnsafeRawBufferPointer) {
+        let type: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0x2F, 0x54, 0x79, 0x70, 0x65)  // "/Type"
+        let page: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0x2F, 0x50, 0x61, 0x67, 0x65)  // "/Page"
+        let endobj: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0x65, 0x6E, 0x64, 0x6F, 0x62, 0x6A)  // "endobj"
+        guard let base = bytes.baseAddress else { return }
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            if typeMatched == 0, pageMatched < 0, endobjMatched == 0 {
+                if objects > 0 {
+                    // One object is enough to know; now only "/" can start "/Type".
+                    guard let found = memchr(base + index, 0x2F, count - index) else { return }
+                    index = base.distance(to: UnsafeRawPointer(found))
+                } else {
+                    // Only "/" or "e" can start a token of interest.
+                    while index < count, base.load(fromByteOffset: index, as: UInt8.self) != 0x2F, base.load(fromByteOffset: index, as: UInt8.self) != 0x65 {
+                        index += 1
+                    }
+                    if index == count { return }
                 }
-                return
             }
-            // One byte after "/Page": a delimiter means a page; a letter means another name
-            // (/Pages is the tree, /PageLabel a label).
-            let isLetter = (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte)
-            let isPage = !isLetter
-            if isPage { pages += 1 }
-            inAfterType = false
-            afterType = []
-            return
-        }
-        if byte == Self.needle[matched] {
-            matched += 1
-            if matched == Self.needle.count {
-                matched = 0
-                inAfterType = true
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            index += 1
+            // "endobj" (until the first one)
+            if objects == 0 {
+                let expectedEnd: UInt8 = switch endobjMatched {
+                case 0: endobj.0
+                case 1: endobj.1
+                case 2: endobj.2
+                case 3: endobj.3
+                case 4: endobj.4
+                default: endobj.5
+                }
+                if byte == expectedEnd {
+                    endobjMatched += 1
+                    if endobjMatched == 6 {
+                        objects += 1
+                        endobjMatched = 0
+                    }
+                } else {
+                    endobjMatched = byte == endobj.0 ? 1 : 0
+                }
             }
-        } else {
-            matched = byte == Self.needle[0] ? 1 : 0
+
+            // "/Type" [white space] "/Page" followed by a delimiter
+            if pageMatched >= 0 {
+                if pageMatched == 0, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x0C || byte == 0x00 {
+                    continue
+                }
+                if pageMatched == 5 {
+                    // A letter or digit continues the name (/Pages, /PageLabel); else a page.
+                    let isNameCharacter = (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte)
+                    if !isNameCharacter { pages += 1 }
+                    pageMatched = -1
+                } else {
+                    let expected: UInt8 = switch pageMatched {
+                    case 0: page.0
+                    case 1: page.1
+                    case 2: page.2
+                    case 3: page.3
+                    default: page.4
+                    }
+                    if byte == expected {
+                        pageMatched += 1
+                        continue
+                    }
+                    pageMatched = -1
+                }
+            }
+            let expectedType: UInt8 = switch typeMatched {
+            case 0: type.0
+            case 1: type.1
+            case 2: type.2
+            case 3: type.3
+            default: type.4
+            }
+            if byte == expectedType {
+                typeMatched += 1
+                if typeMatched == 5 {
+                    typeMatched = 0
+                    pageMatched = 0
+                }
+            } else {
+                typeMatched = byte == type.0 ? 1 : 0
+            }
         }
     }
 

@@ -97,7 +97,7 @@ func withHub(
             throw TestFailure("the hub stopped by itself")
         }
         defer { group.cancelAll() }
-        let url = try await withDeadline(.seconds(30), "the hub did not start listening") { await hub.httpURL() }
+        let url = try await withDeadline(.seconds(30), "the hub did not start listening") { try await hub.httpURL() }
         let seed = try await readSandboxFile(in: dataDirectory, httpURL: url)
         let testHub = TestHub(
             hub: hub, baseURL: url, apiKey: seed.apiKey, organisationID: seed.organisationID,

@@ -8,7 +8,7 @@ import Synchronization
 /// starting ─► listening(url) ─► stopped
 ///     └──────────────────────────►┘
 /// ```
-final class ListeningAddress: Sendable {
+public final class ListeningAddress: Sendable {
     private enum State {
         case starting(waiters: [Int: CheckedContinuation<URL, any Error>])
         case listening(URL)
@@ -18,10 +18,10 @@ final class ListeningAddress: Sendable {
     private let state = Mutex(State.starting(waiters: [:]))
     private let nextWaiter = Atomic<Int>(0)
 
-    init() {}
+    public init() {}
 
     /// The URL, if listening now.
-    var current: URL? {
+    public var current: URL? {
         state.withLock { state in
             switch state {
             case .listening(let url): url
@@ -31,7 +31,7 @@ final class ListeningAddress: Sendable {
     }
 
     /// Records that the listener is bound and wakes everyone waiting.
-    func listen(at url: URL) {
+    public func listen(at url: URL) {
         let waiters = state.withLock { state -> [CheckedContinuation<URL, any Error>] in
             switch state {
             case .starting(let waiters):
@@ -45,7 +45,7 @@ final class ListeningAddress: Sendable {
     }
 
     /// Records that the listener stopped (or failed to start); waiters get an error.
-    func stop() {
+    public func stop() {
         let waiters = state.withLock { state -> [CheckedContinuation<URL, any Error>] in
             defer { state = .stopped }
             switch state {
@@ -57,7 +57,7 @@ final class ListeningAddress: Sendable {
     }
 
     /// Waits until listening; throws if the listener stops first or the task is cancelled.
-    func wait() async throws -> URL {
+    public func wait() async throws -> URL {
         let id = nextWaiter.wrappingAdd(1, ordering: .relaxed).oldValue
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<URL, any Error>) in
