@@ -180,6 +180,9 @@ extension OneAPI {
 enum APIProblemError {
     static func decoding(_ error: DecodingError, prefix: String) -> MissiveError {
         let problem = APIProblem(decoding: error)
+        if problem.errors == nil, let detail = problem.detail {
+            return MissiveError(.invalidRequest, detail, pointer: prefix)
+        }
         let inner = problem.errors?.first?.pointer ?? "/"
         let pointer = inner == "/" ? prefix : prefix + inner
         if inner == "/" {

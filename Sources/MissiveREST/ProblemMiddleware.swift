@@ -121,8 +121,15 @@ struct APIProblem: Encodable, Sendable {
         case .keyNotFound(let key, let context): (context.codingPath + [key], "is required")
         case .typeMismatch(_, let context): (context.codingPath, "has the wrong type")
         case .valueNotFound(_, let context): (context.codingPath, "must not be null")
+        case .dataCorrupted(let context) where context.codingPath.isEmpty && context.debugDescription.contains("RFC 3339"):
+            ([], "RFC3339")
         case .dataCorrupted(let context): (context.codingPath, context.debugDescription.contains("nknown") || context.debugDescription.contains("additional") ? "is not a known field" : "is not valid")
         @unknown default: ([], "is not valid")
+        }
+        if reason == "RFC3339" {
+            // Dates are decoded without their field's path.
+            self.init(MissiveError(.invalidRequest, "A date-time field is not an RFC 3339 date-time (e.g. 2026-11-29T10:00:00Z)."))
+            return
         }
         let pointer = "/" + path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "/")
         self.init(MissiveError(.invalidRequest, "The JSON field \(pointer) \(reason).", pointer: pointer))

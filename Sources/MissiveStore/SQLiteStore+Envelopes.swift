@@ -48,9 +48,9 @@ extension SQLiteStore: EnvelopeStore {
             let types = try JSONColumn.decode([EventType].self, subscription["event_types"]) ?? []
             guard types.isEmpty || types.contains(event.type) else { continue }
             try db.execute(sql: """
-                INSERT INTO webhook_deliveries (id, webhook_id, organisation_id, event_id, event_type, payload, status, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                """, arguments: [DeliveryID.generate(at: event.at).rawValue, subscription["id"] as String, event.organisationID.rawValue, event.id.rawValue, "envelope.\(event.type.rawValue)", payload, event.at.storage, event.at.storage])
+                INSERT INTO webhook_deliveries (id, webhook_id, organisation_id, event_id, envelope_id, event_type, payload, status, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                """, arguments: [DeliveryID.generate(at: event.at).rawValue, subscription["id"] as String, event.organisationID.rawValue, event.id.rawValue, event.envelopeID.rawValue, "envelope.\(event.type.rawValue)", payload, event.at.storage, event.at.storage])
         }
     }
 

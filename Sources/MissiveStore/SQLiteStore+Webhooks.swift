@@ -46,8 +46,13 @@ extension SQLiteStore: WebhookStore {
         return try await write { db in
             let rows = try Row.fetchAll(db, sql: """
                 UPDATE webhook_deliveries SET lease = ?, lease_until = ?
-                WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
-                              AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?)
+                WHERE seq IN (SELECT seq FROM webhook_deliveries AS d WHERE status = 'pending' AND next_attempt_at <= ?
+                              AND (lease_until IS NULL OR lease_until < ?)
+                              -- In order per envelope and subscription: an earlier message still
+                              -- pending (sending or waiting to retry) holds the later ones back.
+                              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS e WHERE e.webhook_id = d.webhook_id
+                                  AND e.envelope_id = d.envelope_id AND e.status = 'pending' AND e.seq < d.seq)
+                              ORDER BY next_attempt_at LIMIT ?)
                 RETURNING *
                 """, arguments: [lease, real.addingTimeInterval(leaseDuration).storage, now.storage, real.storage, limit])
             return try rows.compactMap { row in

@@ -126,6 +126,7 @@ enum Schema {
         webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
         organisation_id TEXT NOT NULL,
         event_id TEXT,
+        envelope_id TEXT,
         event_type TEXT NOT NULL,
         payload BLOB NOT NULL,
         status TEXT NOT NULL,
@@ -137,6 +138,7 @@ enum Schema {
     );
     CREATE INDEX deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
     CREATE INDEX deliveries_by_webhook ON webhook_deliveries(webhook_id, seq);
+    CREATE INDEX deliveries_pending_by_envelope ON webhook_deliveries(webhook_id, envelope_id, seq) WHERE status = 'pending';
     CREATE TABLE webhook_attempts (
         delivery_seq INTEGER NOT NULL REFERENCES webhook_deliveries(seq) ON DELETE CASCADE,
         at REAL NOT NULL,

@@ -55,14 +55,7 @@ public struct PDFInspector: Sendable {
             index += 1
             // "endobj" (until the first one)
             if objects == 0 {
-                let expectedEnd: UInt8 = switch endobjMatched {
-                case 0: endobj.0
-                case 1: endobj.1
-                case 2: endobj.2
-                case 3: endobj.3
-                case 4: endobj.4
-                default: endobj.5
-                }
+                let expectedEnd = Self.byte(endobjMatched, of: endobj)
                 if byte == expectedEnd {
                     endobjMatched += 1
                     if endobjMatched == 6 {
@@ -85,13 +78,7 @@ public struct PDFInspector: Sendable {
                     if !isNameCharacter { pages += 1 }
                     pageMatched = -1
                 } else {
-                    let expected: UInt8 = switch pageMatched {
-                    case 0: page.0
-                    case 1: page.1
-                    case 2: page.2
-                    case 3: page.3
-                    default: page.4
-                    }
+                    let expected = Self.byte(pageMatched, of: page)
                     if byte == expected {
                         pageMatched += 1
                         continue
@@ -99,13 +86,7 @@ public struct PDFInspector: Sendable {
                     pageMatched = -1
                 }
             }
-            let expectedType: UInt8 = switch typeMatched {
-            case 0: type.0
-            case 1: type.1
-            case 2: type.2
-            case 3: type.3
-            default: type.4
-            }
+            let expectedType = Self.byte(typeMatched, of: type)
             if byte == expectedType {
                 typeMatched += 1
                 if typeMatched == 5 {
@@ -116,6 +97,12 @@ public struct PDFInspector: Sendable {
                 typeMatched = byte == type.0 ? 1 : 0
             }
         }
+    }
+
+    /// The `index`th byte of a tuple of bytes.
+    @inline(__always)
+    private static func byte<Bytes>(_ index: Int, of literal: Bytes) -> UInt8 {
+        withUnsafeBytes(of: literal) { $0[index] }
     }
 
     /// True once at least one indirect object (`… obj … endobj`) was seen: a PDF has some.
