@@ -105,7 +105,8 @@ struct RouterTests {
         switch match {
         case .multiple: "multiple_matches"
         case .notFound: "not_found"
-        case .found(let entry): entry.optedOut ? "opted_out" : entry.verified ? "not_found" : "not_verified"
+        case .found(let entry):
+            entry.optedOut ? "opted_out" : !entry.verified ? "not_verified" : entry.preference == .physical ? "recipient_prefers_physical" : "not_found"
         }
     }
 
@@ -275,9 +276,7 @@ struct RouterTests {
     func prefersPaperWithoutAddress() {
         let answer = Router.reachability(kind: .letter, recipient: Recipient(uid: "CHE-123.456.789"), match: Self.entry(preference: .physical))
         #expect(answer.channel == nil)
-        withKnownIssue("a found mailbox preferring paper, with no postal address, is reported as not_found") {
-            #expect(answer.reason.code != "not_found")
-        }
+        #expect(answer.reason.code == "recipient_prefers_physical")
     }
 
     @Test("reachability codes: not_found, multiple_matches, opted_out, not_verified")

@@ -67,6 +67,8 @@ public enum Router {
             return Reason(code: "unreachable", text: "The recipient opted out of digital delivery (opted_out) and no postal address is known.")
         case .found(let entry) where !entry.verified:
             return Reason(code: "unreachable", text: "The recipient's mailbox is not verified (not_verified) and no postal address is known.")
+        case .found(let entry) where entry.preference == .physical:
+            return Reason(code: "unreachable", text: "The recipient asked for paper letters (recipient_prefers_physical) but no postal address is known.")
         case .found, .notFound:
             return Reason(code: "unreachable", text: "No mailbox, eBill registration or postal address is known for the recipient (not_found).")
         }
@@ -86,6 +88,8 @@ public enum Router {
                 return (nil, Reason(code: "opted_out", text: "The recipient opted out of digital delivery."))
             case .found(let entry) where !entry.verified:
                 return (nil, Reason(code: "not_verified", text: "The recipient's mailbox is not verified yet."))
+            case .found(let entry) where entry.preference == .physical:
+                return (nil, Reason(code: "recipient_prefers_physical", text: "The recipient asked for paper letters, but no postal address is known."))
             case .found, .notFound:
                 return (nil, Reason(code: "not_found", text: "No mailbox, eBill registration or postal address is known."))
             }
