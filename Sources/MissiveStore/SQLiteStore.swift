@@ -16,7 +16,7 @@ public final class SQLiteStore: Sendable {
         let pool = database.pool
         self.committer = GroupCommitter { submissions in
             try await pool.write { db in
-                try submissions.map { submission in
+                submissions.map { submission in
                     do {
                         var result: AcceptanceResult?
                         try db.inSavepoint {
