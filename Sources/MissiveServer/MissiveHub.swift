@@ -81,6 +81,8 @@ public final class MissiveHub: Sendable {
             logger.info("listening", metadata: ["http.url": "\(url)"])
             if let seed {
                 do { try seed.write(to: data, httpURL: url) } catch { logger.error("could not write sandbox.json") }
+                print(seed.banner(httpURL: url, file: data.appendingPathComponent("sandbox.json")))
+                fflush(nil)
             }
         }
         let sender = WebhookSender(store: store, client: httpClient, clock: clock, retry: rules.webhookRetry, wake: postOffice.deliveriesAvailable, logger: logger)

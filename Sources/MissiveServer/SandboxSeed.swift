@@ -46,7 +46,7 @@ struct SandboxSeed: Codable, Sendable {
 
         let carla = PostalAddress(name: "Carla Rechnung AG", street: "Rue du Rhône", houseNumber: "12", postcode: "1204", town: "Genève")
         try await store.upsert(DirectoryEntry(kind: .business, postal: carla, uid: "CHE-123.456.789", eBillID: "41100000000000017", preference: .physical))
-        recipients.append(TestRecipient(id: "ebill", outcome: "ebill", recipient: ["eBillId": .string("41100000000000017")], mailboxKey: nil, description: "Registered for eBill: bills go to the (built-in) eBill network."))
+        recipients.append(TestRecipient(id: "ebill", outcome: "ebill", recipient: ["eBillId": .string("41100000000000017")], mailboxKey: nil, description: "Registered for eBill: invoices (\"kind\": \"invoice\", \"invoice\": {\"amount\": \"120.50\", \"currency\": \"CHF\"}) go to the built-in eBill network; letters without invoice data are printed."))
 
         let dora = PostalAddress(name: "Dora Papier", street: "Postgasse", houseNumber: "5", postcode: "4051", town: "Basel")
         recipients.append(TestRecipient(id: "physical", outcome: "physical", recipient: postal(dora), mailboxKey: nil, description: "No mailbox: printed and posted by the (built-in) print partner."))
@@ -59,6 +59,34 @@ struct SandboxSeed: Codable, Sendable {
         let seed = SandboxSeed(organisationId: organisation.organisationID.rawValue, apiKey: organisation.apiKey, recipients: recipients)
         try await store.setSetting(settingKey, String(decoding: try JSONEncoder().encode(seed), as: UTF8.self))
         return seed
+    }
+
+    /// What a newcomer needs to send a first letter, printed once the sandbox listens.
+    func banner(httpURL: String, file: URL) -> String {
+        var lines = [
+            "",
+            "Missive sandbox is ready at \(httpURL)",
+            "  API key (test):  \(apiKey)",
+            "  Everything below is also in \(file.path)",
+            "",
+            "  Test recipients (put `recipient` into an envelope):",
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for recipient in recipients {
+            let json = (try? encoder.encode(recipient.recipient)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            lines.append("  - \(recipient.outcome): \(json)")
+            lines.append("      \(recipient.description)")
+            if let key = recipient.mailboxKey { lines.append("      mailbox key: \(key)") }
+        }
+        lines += [
+            "",
+            "  Try it:",
+            "    curl -H 'Authorization: Bearer \(apiKey)' -F 'envelope={\"recipient\": <a recipient above>}' \\",
+            "         -F 'document=@letter.pdf;type=application/pdf' \(httpURL)/v1/envelopes",
+            "",
+        ]
+        return lines.joined(separator: "\n")
     }
 
     /// Writes `sandbox.json` (atomically) once the server listens.
