@@ -28,6 +28,19 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(
+            name: "MissiveSOAP",
+            dependencies: [
+                "MissiveCore", "CLibXML2",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MissiveCore",
             dependencies: [
@@ -99,6 +112,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MissiveSOAPTests",
+            dependencies: ["MissiveSOAP", "MissiveCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
