@@ -37,8 +37,12 @@ let package = Package(
             name: "MissiveSOAP",
             dependencies: [
                 "MissiveCore", "CLibXML2",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -89,7 +93,7 @@ let package = Package(
         .target(
             name: "MissiveServer",
             dependencies: [
-                "MissiveCore", "MissiveStore", "MissiveChannels", "MissiveREST",
+                "MissiveCore", "MissiveStore", "MissiveChannels", "MissiveREST", "MissiveSOAP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MissiveCore
 import MissiveREST
+import MissiveSOAP
 import MissiveStore
 import NIOCore
 import OpenAPIHummingbird
@@ -32,6 +33,9 @@ extension MissiveHub {
             logger: logger
         )
         try api.register(on: router, routes: routes)
+        SOAPRoutes.register(on: router, endpoint: SOAPEndpoint(
+            postOffice: postOffice, settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes)), logger: logger
+        ))
         if configuration.sandbox {
             // The benchmark's baseline: same auth and body, no work.
             router.post("/v1/sandbox/noop") { request, _ -> Response in

@@ -1,0 +1,99 @@
+import Foundation
+import MissiveCore
+
+extension SOAPEndpoint {
+    /// Runs the operation and returns the response payload (the Body's content).
+    func perform(_ operation: SOAPElement, intake: inout SOAPIntake, organisation: OrganisationID, key: APIKeyID, mode: Mode) async throws -> String {
+        switch operation.name.local {
+        case "SubmitLetter":
+            let documents = try await intake.documents(0..<Self.documentCount(operation))
+            return try await submit(operation, documents: documents, organisation: organisation, key: key, mode: mode, element: "SubmitLetterResponse")
+        case "SubmitBatch":
+            let items = operation.children("item")
+            guard !items.isEmpty, items.count <= settings.maxBatchItems else {
+                throw SOAPFault(.client, "A batch has 1 to \(settings.maxBatchItems) items.", code: "invalid_request")
+            }
+            var results = ""
+            var next = 0
+            for (index, item) in items.enumerated() {
+                let count = Self.documentCount(item)
+                let range = next..<(next + count)
+                next += count
+                do {
+                    let documents = try await intake.documents(range)
+                    let payload = try await submit(item, documents: documents, organisation: organisation, key: key, mode: mode, element: nil)
+                    results += "<m:result>\(SOAPWriter.element("index", String(index)))\(payload)</m:result>"
+                } catch {
+                    let fault = (error as? SOAPFault) ?? (error as? MissiveError).map(SOAPFault.init) ?? SOAPFault(.server, "The item could not be stored.")
+                    results += "<m:result>\(SOAPWriter.element("index", String(index)))<m:error>\(SOAPWriter.element("code", fault.code))\(SOAPWriter.element("text", fault.text))</m:error></m:result>"
+                }
+            }
+            return "<m:SubmitBatchResponse>\(results)</m:SubmitBatchResponse>"
+        case "GetStatus":
+            let envelope = try await postOffice.envelope(try Self.envelopeID(operation), organisation: organisation)
+            return "<m:GetStatusResponse>\(SOAPMapping.statusInfo(envelope))</m:GetStatusResponse>"
+        case "CancelEnvelope":
+            let envelope = try await postOffice.cancel(try Self.envelopeID(operation), organisation: organisation)
+            return "<m:CancelEnvelopeResponse>\(SOAPMapping.statusInfo(envelope))</m:CancelEnvelopeResponse>"
+        case "GetEvents":
+            return try await events(operation, organisation: organisation)
+        case "CheckReachability":
+            guard let element = operation.child("recipient") else { throw SOAPFault(.client, "recipient is required.", code: "invalid_request") }
+            let kind = try SOAPMapping.enumValue(operation.value("kind"), EnvelopeKind.self, "kind") ?? .letter
+            let (channel, reason) = try await postOffice.reachability(of: SOAPMapping.recipient(element), kind: kind)
+            return "<m:CheckReachabilityResponse>\(SOAPWriter.element("reachable", channel == nil ? "false" : "true"))\(SOAPWriter.element("channel", channel?.rawValue ?? "none"))<m:reason>\(SOAPWriter.element("code", reason.code))\(SOAPWriter.element("text", reason.text))</m:reason></m:CheckReachabilityResponse>"
+        default:
+            throw SOAPFault(.client, "Unknown operation \(operation.name.local.prefix(64)); see the WSDL at /soap?wsdl.", code: "invalid_request")
+        }
+    }
+
+    /// How many documents (main + attachments) an item carries, in body order.
+    static func documentCount(_ item: SOAPElement) -> Int {
+        item.children("document").count + item.children("attachment").count
+    }
+
+    static func envelopeID(_ operation: SOAPElement) throws(SOAPFault) -> EnvelopeID {
+        guard let raw = operation.value("envelopeId") else { throw SOAPFault(.client, "envelopeId is required.", code: "invalid_request") }
+        guard let id = EnvelopeID(rawValue: raw) else { throw SOAPFault(.client, "No such envelope.", code: "not_found") }
+        return id
+    }
+
+    private func submit(_ item: SOAPElement, documents: [DocumentRef], organisation: OrganisationID, key: APIKeyID, mode: Mode, element: String?) async throws -> String {
+        guard item.children("document").count == 1 else { throw SOAPFault(.client, "Send exactly one document.", code: "invalid_request") }
+        guard item.children("attachment").count <= settings.maxAttachments else {
+            throw SOAPFault(.client, "At most \(settings.maxAttachments) attachments.", code: "invalid_request")
+        }
+        let draft = try SOAPMapping.draft(item, documents: documents)
+        let result = try await postOffice.submit(draft, organisation: organisation, principal: key.rawValue, mode: mode)
+        let (envelope, replayed): (Envelope, Bool) = switch result {
+        case .accepted(let envelope): (envelope, false)
+        case .replayed(let envelope, _): (envelope, true)
+        }
+        let fields = SOAPWriter.element("envelopeId", envelope.id.rawValue) + SOAPWriter.element("status", replayed ? envelope.status.rawValue : EnvelopeStatus.accepted.rawValue) + SOAPWriter.element("replayed", replayed ? "true" : "false")
+        guard let element else { return fields }
+        return "<m:\(element)>\(fields)</m:\(element)>"
+    }
+
+    private func events(_ operation: SOAPElement, organisation: OrganisationID) async throws -> String {
+        let limit = try SOAPMapping.integer(operation.value("limit"), "limit") ?? 50
+        guard (1...200).contains(limit) else { throw SOAPFault(.client, "limit must be 1 to 200.", code: "invalid_request") }
+        let events: [StatusEvent]
+        if operation.child("envelopeId") != nil {
+            let id = try Self.envelopeID(operation)
+            _ = try await postOffice.envelope(id, organisation: organisation)
+            events = try await postOffice.ports.envelopes.events(of: id, organisation: organisation)
+        } else {
+            let after = try operation.value("after").map { raw throws(SOAPFault) -> EventID in
+                guard let id = EventID(rawValue: raw) else { throw SOAPFault(.client, "Unknown cursor.", code: "invalid_request") }
+                return id
+            }
+            do {
+                events = try await postOffice.ports.envelopes.feed(of: organisation, after: after, type: nil, limit: limit)
+            } catch let error as MissiveError where error.code == .invalidField {
+                throw SOAPFault(.client, "Unknown cursor.", code: "invalid_request")
+            }
+        }
+        let cursor = events.last?.id.rawValue ?? operation.value("after")
+        return "<m:GetEventsResponse>\(events.map(SOAPMapping.event).joined())\(SOAPWriter.element("nextCursor", cursor))</m:GetEventsResponse>"
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MissiveCore
+import NIOCore
+
+/// The SOAP endpoint on the hub's HTTP server: `POST /soap`, the WSDL at `GET /soap?wsdl`
+/// and its schema at `GET /soap/missive.xsd` (both from `wsdl/`, the single source).
+public enum SOAPRoutes {
+    /// The contract files, as shipped with the binary.
+    static func contract(_ name: String) -> String? {
+        let bases = [Bundle.module.resourceURL, Bundle.module.bundleURL].compactMap { $0 }
+        for base in bases {
+            let url = base.appendingPathComponent("Resources").appendingPathComponent(name)
+            if let text = try? String(contentsOf: url, encoding: .utf8) { return text }
+        }
+        return nil
+    }
+
+    public static func register<Context: RequestContext>(on router: Hummingbird.Router<Context>, endpoint: SOAPEndpoint) {
+        router.get("/soap") { request, _ -> Response in
+            guard request.uri.queryParameters.has("wsdl") || request.uri.query?.lowercased() == "wsdl",
+                  var wsdl = contract("missive.wsdl")
+            else { throw HTTPError(.notFound) }
+            // Point the service's ports at the address the client used.
+            if let host = request.head.authority {
+                wsdl = wsdl.replacingOccurrences(of: "http://127.0.0.1:8080/soap", with: "http://\(host)/soap")
+                // "missive.xsd" would resolve against /soap?wsdl to /missive.xsd: make it absolute.
+                wsdl = wsdl.replacingOccurrences(of: "schemaLocation=\"missive.xsd\"", with: "schemaLocation=\"http://\(host)/soap/missive.xsd\"")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: wsdl)))
+        }
+        router.get("/soap/missive.xsd") { _, _ -> Response in
+            guard let xsd = contract("missive.xsd") else { throw HTTPError(.notFound) }
+            return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: xsd)))
+        }
+        router.post("/soap") { request, _ -> Response in
+            let contentType = request.headers[.contentType] ?? ""
+            let action = request.headers[HTTPField.Name("SOAPAction")!] ?? Self.actionParameter(contentType)
+            let reply = await endpoint.handle(contentType: contentType, action: action, basic: Self.basic(request.headers[.authorization]), body: request.body.map { ArraySlice($0.readableBytesView) })
+            return Response(status: .init(code: reply.status), headers: [.contentType: reply.contentType], body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+        }
+    }
+
+    /// The `action` parameter of a SOAP 1.2 Content-Type.
+    static func actionParameter(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "action" {
+                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+            }
+        }
+        return nil
+    }
+
+    /// Username and password of HTTP Basic.
+    static func basic(_ header: String?) -> (String, String)? {
+        guard let header, header.lowercased().hasPrefix("basic "),
+              let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+}
