@@ -153,3 +153,57 @@ def test_wsdl_and_schema_are_served(shared_server) -> None:
     assert f'location="{shared_server.url}/soap"' in wsdl.text
     xsd = requests.get(f"{shared_server.url}/soap/missive.xsd", timeout=10)
     assert xsd.status_code == 200 and "urn:missive:soap:v1" in xsd.text
+
+
+def mtom(server, envelope_xml: str, parts: dict[str, bytes], *, version: str = "1.1", boundary: str = "MIMEBoundary_missive_test") -> requests.Response:
+    """Sends an MTOM/XOP package built by hand: the envelope first, then one part per Content-ID."""
+    start_info = "text/xml" if version == "1.1" else "application/soap+xml"
+    body = bytearray()
+    body += (f"--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"{start_info}\"\r\n"
+             f"Content-Transfer-Encoding: 8bit\r\nContent-ID: <root.message@missive>\r\n\r\n").encode()
+    body += envelope_xml.encode() + b"\r\n"
+    for content_id, data in parts.items():
+        body += (f"--{boundary}\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: binary\r\n"
+                 f"Content-ID: <{content_id}>\r\n\r\n").encode()
+        body += data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    content_type = (f'multipart/related; type="application/xop+xml"; boundary="{boundary}"; '
+                    f'start="<root.message@missive>"; start-info="{start_info}"')
+    headers = {"Content-Type": content_type}
+    if version == "1.1":
+        headers["SOAPAction"] = '"urn:missive:soap:v1#SubmitLetter"'
+    return requests.post(f"{server.url}/soap", data=bytes(body), headers=headers,
+                         auth=(server.sandbox["organisationId"], server.api_key), timeout=60)
+
+
+def mtom_submit(content_ids: list[str], namespace: str = SOAP11) -> str:
+    includes = "".join(
+        f'<m:{"document" if i == 0 else "attachment"}><m:content><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:{cid}"/></m:content></m:{"document" if i == 0 else "attachment"}>'
+        for i, cid in enumerate(content_ids))
+    return envelope(namespace, "<m:SubmitLetter><m:envelope><m:recipient><m:uid>CHE-123.456.789</m:uid>"
+                               "<m:postal><m:name>Dora Papier</m:name><m:street>Postgasse</m:street><m:houseNumber>5</m:houseNumber>"
+                               f"<m:postcode>4051</m:postcode><m:town>Basel</m:town></m:postal></m:recipient></m:envelope>{includes}</m:SubmitLetter>")
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_mtom_documents_are_stored_byte_for_byte(shared_server, big_pdf: bytes, pdf: bytes, version: str) -> None:
+    namespace = SOAP11 if version == "1.1" else SOAP12
+    response = mtom(shared_server, mtom_submit(["doc-1@missive", "att-1@missive"], namespace),
+                    {"doc-1@missive": big_pdf, "att-1@missive": pdf}, version=version)
+    assert response.status_code == 200, response.text[:500]
+    envelope_id = etree.fromstring(response.content).find(".//{urn:missive:soap:v1}envelopeId").text
+    documents = shared_server.envelope(envelope_id)["documents"]
+    import hashlib
+    assert [d["sha256"] for d in documents] == [hashlib.sha256(big_pdf).hexdigest(), hashlib.sha256(pdf).hexdigest()]
+    assert [d["role"] for d in documents] == ["main", "attachment"]
+
+
+@pytest.mark.parametrize("case", ["missing part", "extra part"])
+def test_mtom_with_a_missing_or_extra_part_is_a_fault(shared_server, pdf: bytes, case: str) -> None:
+    before = count_envelopes(shared_server)
+    if case == "missing part":
+        response = mtom(shared_server, mtom_submit(["doc-1@missive"]), {})
+    else:
+        response = mtom(shared_server, mtom_submit(["doc-1@missive"]), {"doc-1@missive": pdf, "stray@missive": pdf})
+    assert response.status_code == 500 and "Client" in response.text, response.text[:500]
+    assert count_envelopes(shared_server) == before

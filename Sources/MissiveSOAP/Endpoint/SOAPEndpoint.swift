@@ -41,12 +41,16 @@ public struct SOAPEndpoint: Sendable {
         guard let announced = SOAPVersion.announced(byContentType: contentType) else {
             return reply(SOAPFault(.client, "Send SOAP 1.1 as text/xml or SOAP 1.2 as application/soap+xml.", code: "unsupported_media_type"), version: .soap11, status: 415)
         }
-        if contentType.lowercased().hasPrefix("multipart/related") {
-            return reply(SOAPFault(.client, "MTOM is not supported yet; send the document inline as base64.", code: "unsupported_media_type"), version: announced, status: 415)
-        }
         var intake = SOAPIntake(blobs: postOffice.ports.blobs, settings: settings)
         do {
-            try await intake.read(body)
+            if contentType.lowercased().hasPrefix("multipart/related") {
+                guard let boundary = Self.parameter("boundary", of: contentType) else {
+                    throw SOAPFault(.client, "An MTOM Content-Type needs a boundary.", code: "invalid_request")
+                }
+                try await intake.readMTOM(body, boundary: boundary)
+            } else {
+                try await intake.read(body)
+            }
         } catch let fault as SOAPFault {
             await intake.discard()
             return reply(fault, version: intake.reader.version ?? announced)
@@ -79,6 +83,17 @@ public struct SOAPEndpoint: Sendable {
             logger.error("soap request failed", metadata: [LogKey.error: "\(String(reflecting: type(of: error)))"])
             return reply(SOAPFault(.server, "The request could not be completed.", code: "internal_error"), version: version)
         }
+    }
+
+    /// A parameter of a Content-Type (quotes removed).
+    static func parameter(_ name: String, of contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == name else { continue }
+            let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+            return value.isEmpty || value.utf8.count > 200 ? nil : value
+        }
+        return nil
     }
 
     /// SOAP 1.1 faults are HTTP 500; SOAP 1.2 Sender faults are 400 (SOAP 1.2 part 2 §7.5.1.2).

@@ -1,43 +1,115 @@
+import Foundation
 import MissiveCore
 
-/// Reads a SOAP body: feeds the XML reader, and streams each inline document into its own
-/// blob writer as it is decoded, so no document is ever held whole in memory.
+/// Reads a SOAP body — plain XML or an MTOM/XOP package — and streams each document into
+/// its own blob writer as it arrives (inline base64 as it is decoded, MTOM parts as their
+/// bytes come), so no document is ever held whole in memory.
 struct SOAPIntake {
     let blobs: any BlobStore
     let settings: SOAPEndpoint.Settings
     var reader = SOAPRequestReader()
-    var writers: [any BlobWriter] = []
-    var inspectors: [PDFInspector] = []
+    /// Writers by document index (0 = the first document of the body).
+    var writers: [Int: any BlobWriter] = [:]
+    var inspectors: [Int: PDFInspector] = [:]
+    /// MTOM parts received, by document index.
+    var received: Set<Int> = []
 
     init(blobs: any BlobStore, settings: SOAPEndpoint.Settings) {
         self.blobs = blobs
         self.settings = settings
     }
 
-    mutating func read(_ body: some AsyncSequence<ArraySlice<UInt8>, any Error>) async throws {
-        var fault: SOAPFault?
-        var reader = self.reader
-        let parser = XMLPushParser { event in
-            do throws(SOAPFault) { try reader.consume(event) } catch {
-                fault = error
+    /// A parser that feeds `reader`; SOAP faults raised by the reader come back through `fault`.
+    private static func parser(_ reader: Box<SOAPRequestReader>, _ fault: Box<SOAPFault?>) -> XMLPushParser {
+        XMLPushParser { event in
+            do throws(SOAPFault) { try reader.value.consume(event) } catch {
+                fault.value = error
                 throw XMLReadError(.rejected, error.text)
             }
         }
+    }
+
+    /// Reads a plain SOAP body.
+    mutating func read(_ body: some AsyncSequence<ArraySlice<UInt8>, any Error>) async throws {
+        let box = Box(reader)
+        let fault = Box<SOAPFault?>(nil)
+        let parser = Self.parser(box, fault)
         do {
             for try await chunk in body {
                 try parser.feed(Array(chunk))
-                self.reader = reader
-                try await flush(&reader)
+                try await flush(box)
             }
             try parser.finish()
-            self.reader = reader
-            try await flush(&reader)
+            try await flush(box)
         } catch let error as XMLReadError {
-            self.reader = reader
-            if let fault { throw fault }
-            throw SOAPFault(.client, Self.describe(error), code: "invalid_request")
+            reader = box.value
+            throw fault.value ?? SOAPFault(.client, Self.describe(error), code: "invalid_request")
         }
-        self.reader = reader
+        reader = box.value
+    }
+
+    /// Reads an MTOM/XOP package: the first part is the SOAP envelope, the others are the
+    /// documents it references with `xop:Include href="cid:…"`.
+    mutating func readMTOM(_ body: some AsyncSequence<ArraySlice<UInt8>, any Error>, boundary: String) async throws {
+        var splitter = MultipartRelatedSplitter(boundary: boundary)
+        let box = Box(reader)
+        let fault = Box<SOAPFault?>(nil)
+        let parser = Self.parser(box, fault)
+        var part = -1
+        var current: Int?
+        do {
+            for try await chunk in body {
+                for event in try splitter.feed(Array(chunk)) {
+                    switch event {
+                    case .headers(let headers):
+                        part += 1
+                        if part == 0 {
+                            guard headers["content-type"]?.lowercased().hasPrefix("application/xop+xml") ?? false else {
+                                throw SOAPFault(.client, "The first MTOM part must be the application/xop+xml envelope.", code: "invalid_request")
+                            }
+                            continue
+                        }
+                        let contentID = (headers["content-id"] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+                        guard let index = box.value.documents.firstIndex(of: .attachment(contentID: contentID)) else {
+                            throw SOAPFault(.client, "An MTOM part is not referenced by the envelope.", code: "invalid_request")
+                        }
+                        guard !received.contains(index) else { throw SOAPFault(.client, "An MTOM part appears twice.", code: "invalid_request") }
+                        received.insert(index)
+                        writers[index] = try blobs.makeWriter(limit: settings.maxDocumentBytes)
+                        inspectors[index] = PDFInspector()
+                        current = index
+                    case .body(let bytes):
+                        if part == 0 {
+                            try parser.feed(bytes)
+                            try await flush(box)
+                        } else if let current {
+                            try await writers[current]!.write(bytes)
+                            inspectors[current]!.consume(bytes)
+                        }
+                    case .partEnd:
+                        if part == 0 {
+                            try parser.finish()
+                            try await flush(box)
+                        }
+                        current = nil
+                    case .end:
+                        break
+                    }
+                }
+            }
+            guard splitter.isComplete, part >= 0 else {
+                throw SOAPFault(.client, "The MTOM package is truncated.", code: "invalid_request")
+            }
+        } catch let error as XMLReadError {
+            reader = box.value
+            throw fault.value ?? SOAPFault(.client, Self.describe(error), code: "invalid_request")
+        }
+        reader = box.value
+        for (index, source) in reader.documents.enumerated() {
+            if case .attachment = source, !received.contains(index) {
+                throw SOAPFault(.client, "An xop:Include references an MTOM part that was not sent.", code: "invalid_request")
+            }
+        }
     }
 
     static func describe(_ error: XMLReadError) -> String {
@@ -48,19 +120,19 @@ struct SOAPIntake {
         }
     }
 
-    private mutating func flush(_ reader: inout SOAPRequestReader) async throws {
-        for (index, bytes) in reader.takeDocumentBytes() {
+    /// Writes the inline bytes decoded so far.
+    private mutating func flush(_ box: Box<SOAPRequestReader>) async throws {
+        for (index, bytes) in box.value.takeDocumentBytes() {
             guard index <= settings.maxAttachments * settings.maxBatchItems else {
                 throw SOAPFault(.client, "Too many documents.", code: "invalid_request")
             }
-            while writers.count <= index {
-                writers.append(try blobs.makeWriter(limit: settings.maxDocumentBytes))
-                inspectors.append(PDFInspector())
+            if writers[index] == nil {
+                writers[index] = try blobs.makeWriter(limit: settings.maxDocumentBytes)
+                inspectors[index] = PDFInspector()
             }
-            try await writers[index].write(bytes)
-            inspectors[index].consume(bytes)
+            try await writers[index]!.write(bytes)
+            inspectors[index]!.consume(bytes)
         }
-        self.reader = reader
     }
 
     /// Finishes the documents with indexes in `range` into durable, checked blobs.
@@ -68,22 +140,27 @@ struct SOAPIntake {
         var refs: [DocumentRef] = []
         for index in range {
             guard index < reader.documents.count else { throw SOAPFault(.client, "A document has no content.", code: "invalid_request") }
-            guard case .inline = reader.documents[index] else { throw SOAPFault(.client, "MTOM is not supported yet.", code: "unsupported_media_type") }
-            while writers.count <= index {
-                writers.append(try blobs.makeWriter(limit: settings.maxDocumentBytes))
-                inspectors.append(PDFInspector())
+            if writers[index] == nil {
+                writers[index] = try blobs.makeWriter(limit: settings.maxDocumentBytes)
+                inspectors[index] = PDFInspector()
             }
-            let hasObjects = inspectors[index].hasObjects
-            let blob = try await writers[index].finish { head, tail in
+            let hasObjects = inspectors[index]!.hasObjects
+            let blob = try await writers[index]!.finish { head, tail in
                 try PDFInspector.validate(head: head, tail: tail)
                 guard hasObjects else { throw MissiveError(.invalidDocument, "The PDF contains no objects.") }
             }
-            refs.append(DocumentRef(role: refs.isEmpty ? .main : .attachment, filename: nil, mediaType: "application/pdf", byteSize: blob.byteSize, sha256: blob.sha256, pageCount: inspectors[index].pageCount, storageKey: blob.storageKey))
+            refs.append(DocumentRef(role: refs.isEmpty ? .main : .attachment, filename: nil, mediaType: "application/pdf", byteSize: blob.byteSize, sha256: blob.sha256, pageCount: inspectors[index]!.pageCount, storageKey: blob.storageKey))
         }
         return refs
     }
 
     func discard() async {
-        for writer in writers { await writer.discard() }
+        for writer in writers.values { await writer.discard() }
     }
+}
+
+/// A reference cell for state shared between the parser's callback and the intake.
+final class Box<Value> {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,0 +1,136 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Splits a `multipart/related` (MTOM/XOP) body that arrives in chunks into parts: headers,
+/// then body bytes in pieces, then the end of the part. Pure: it only looks for boundaries
+/// (with a KMP matcher, so a boundary split across chunks is found) and never buffers a body.
+public struct MultipartRelatedSplitter: Sendable {
+    /// What the splitter found in the bytes fed so far.
+    public enum Event: Sendable, Equatable {
+        /// A part starts; header names are lower-cased.
+        case headers([String: String])
+        case body([UInt8])
+        case partEnd
+        /// The closing boundary was seen.
+        case end
+    }
+
+    private enum State: Sendable {
+        case preamble
+        case afterDelimiter(seen: [UInt8])
+        case headers
+        case body
+        case done
+    }
+
+    private let delimiter: [UInt8]
+    private let failure: [Int]
+    private var matched = 2
+    private var state = State.preamble
+    private var headerBytes: [UInt8] = []
+    private var pendingBody: [UInt8] = []
+    private let maxHeaderBytes = 16 * 1024
+
+    public init(boundary: String) {
+        delimiter = Array("\r\n--\(boundary)".utf8)
+        var failure = [Int](repeating: 0, count: delimiter.count)
+        var k = 0
+        for index in 1..<delimiter.count {
+            while k > 0 && delimiter[index] != delimiter[k] { k = failure[k - 1] }
+            if delimiter[index] == delimiter[k] { k += 1 }
+            failure[index] = k
+        }
+        self.failure = failure
+    }
+
+    /// Feeds bytes; returns the events they complete.
+    public mutating func feed(_ bytes: [UInt8]) throws(SOAPFault) -> [Event] {
+        var events: [Event] = []
+        for byte in bytes {
+            try step(byte, into: &events)
+        }
+        if !pendingBody.isEmpty {
+            events.append(.body(pendingBody))
+            pendingBody.removeAll(keepingCapacity: true)
+        }
+        return events
+    }
+
+    /// Whether the closing boundary was seen.
+    public var isComplete: Bool {
+        if case .done = state { return true }
+        return false
+    }
+
+    private mutating func step(_ byte: UInt8, into events: inout [Event]) throws(SOAPFault) {
+        switch state {
+        case .done:
+            return  // the epilogue is ignored
+        case .afterDelimiter(let seen):
+            let now = seen + [byte]
+            if now == [UInt8(ascii: "-"), UInt8(ascii: "-")] {
+                state = .done
+                events.append(.end)
+            } else if now == [13, 10] {
+                state = .headers
+                headerBytes = []
+            } else if now.count >= 2 {
+                // Transport padding (spaces/tabs) before the line break is allowed.
+                if now.last == 13 || now.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 13 }) {
+                    state = .afterDelimiter(seen: now.last == 13 ? [13] : [])
+                } else {
+                    throw SOAPFault(.client, "The MTOM package has a malformed boundary line.", code: "invalid_request")
+                }
+            } else {
+                state = .afterDelimiter(seen: now)
+            }
+        case .headers:
+            headerBytes.append(byte)
+            guard headerBytes.count <= maxHeaderBytes else {
+                throw SOAPFault(.client, "An MTOM part's headers are too long.", code: "invalid_request")
+            }
+            if headerBytes.count >= 4, headerBytes.suffix(4).elementsEqual([13, 10, 13, 10]) {
+                events.append(.headers(Self.parseHeaders(headerBytes)))
+                state = .body
+                matched = 0
+            }
+        case .preamble, .body:
+            let before = matched
+            var k = matched
+            while k > 0 && byte != delimiter[k] { k = failure[k - 1] }
+            if byte == delimiter[k] { k += 1 }
+            let released = before + 1 - k
+            if released > 0, case .body = state {
+                pendingBody.append(contentsOf: delimiter.prefix(min(before, released)))
+                if released > before { pendingBody.append(byte) }
+            }
+            if k == delimiter.count {
+                if case .body = state {
+                    if !pendingBody.isEmpty {
+                        events.append(.body(pendingBody))
+                        pendingBody.removeAll(keepingCapacity: true)
+                    }
+                    events.append(.partEnd)
+                }
+                state = .afterDelimiter(seen: [])
+                matched = 0
+            } else {
+                matched = k
+            }
+        }
+    }
+
+    static func parseHeaders(_ bytes: [UInt8]) -> [String: String] {
+        var headers: [String: String] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\r\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return headers
+    }
+}
