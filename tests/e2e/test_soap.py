@@ -207,3 +207,16 @@ def test_mtom_with_a_missing_or_extra_part_is_a_fault(shared_server, pdf: bytes,
         response = mtom(shared_server, mtom_submit(["doc-1@missive"]), {"doc-1@missive": pdf, "stray@missive": pdf})
     assert response.status_code == 500 and "Client" in response.text, response.text[:500]
     assert count_envelopes(shared_server) == before
+
+
+def test_wsdl_alias_forwarded_proto_and_other_methods(shared_server) -> None:
+    alias = requests.get(f"{shared_server.url}/soap/missive.wsdl", timeout=10)
+    assert alias.status_code == 200 and "MissiveService" in alias.text
+    behind_proxy = requests.get(f"{shared_server.url}/soap?wsdl", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    host = shared_server.url.split("://", 1)[1]
+    assert f'location="https://{host}/soap"' in behind_proxy.text
+    for method in ("PUT", "DELETE", "PATCH"):
+        response = requests.request(method, f"{shared_server.url}/soap", timeout=10)
+        assert response.status_code == 405 and "POST" in response.headers.get("Allow", ""), method
+    plain_get = requests.get(f"{shared_server.url}/soap", timeout=10)
+    assert plain_get.status_code == 405

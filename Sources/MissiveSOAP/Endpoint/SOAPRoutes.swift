@@ -19,16 +19,19 @@ public enum SOAPRoutes {
 
     public static func register<Context: RequestContext>(on router: Hummingbird.Router<Context>, endpoint: SOAPEndpoint) {
         router.get("/soap") { request, _ -> Response in
-            guard request.uri.queryParameters.has("wsdl") || request.uri.query?.lowercased() == "wsdl",
-                  var wsdl = contract("missive.wsdl")
-            else { throw HTTPError(.notFound) }
-            // Point the service's ports at the address the client used.
-            if let host = request.head.authority {
-                wsdl = wsdl.replacingOccurrences(of: "http://127.0.0.1:8080/soap", with: "http://\(host)/soap")
-                // "missive.xsd" would resolve against /soap?wsdl to /missive.xsd: make it absolute.
-                wsdl = wsdl.replacingOccurrences(of: "schemaLocation=\"missive.xsd\"", with: "schemaLocation=\"http://\(host)/soap/missive.xsd\"")
+            guard request.uri.queryParameters.has("wsdl") || request.uri.query?.lowercased() == "wsdl" else {
+                // GET serves only the WSDL; operations are POSTed.
+                return Response(status: .methodNotAllowed, headers: [.allow: "GET, POST"])
             }
-            return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: wsdl)))
+            return try wsdlResponse(request)
+        }
+        router.get("/soap/missive.wsdl") { request, _ -> Response in
+            try wsdlResponse(request)
+        }
+        for method in [HTTPRequest.Method.put, .delete, .patch] {
+            router.on("/soap", method: method) { _, _ -> Response in
+                Response(status: .methodNotAllowed, headers: [.allow: "GET, POST"])
+            }
         }
         router.get("/soap/missive.xsd") { _, _ -> Response in
             guard let xsd = contract("missive.xsd") else { throw HTTPError(.notFound) }
@@ -40,6 +43,20 @@ public enum SOAPRoutes {
             let reply = await endpoint.handle(contentType: contentType, action: action, basic: Self.basic(request.headers[.authorization]), body: request.body.map { ArraySlice($0.readableBytesView) })
             return Response(status: .init(code: reply.status), headers: [.contentType: reply.contentType], body: .init(byteBuffer: ByteBuffer(string: reply.body)))
         }
+    }
+
+    /// The WSDL with its addresses pointed at the server the client used (`https` behind a
+    /// proxy that says `X-Forwarded-Proto: https`).
+    static func wsdlResponse(_ request: Request) throws -> Response {
+        guard var wsdl = contract("missive.wsdl") else { throw HTTPError(.notFound) }
+        if let host = request.head.authority {
+            let forwarded = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased()
+            let scheme = forwarded == "https" ? "https" : "http"
+            wsdl = wsdl.replacingOccurrences(of: "http://127.0.0.1:8080/soap", with: "\(scheme)://\(host)/soap")
+            // "missive.xsd" would resolve against /soap?wsdl to /missive.xsd: make it absolute.
+            wsdl = wsdl.replacingOccurrences(of: "schemaLocation=\"missive.xsd\"", with: "schemaLocation=\"\(scheme)://\(host)/soap/missive.xsd\"")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: wsdl)))
     }
 
     /// The `action` parameter of a SOAP 1.2 Content-Type.
