@@ -87,7 +87,7 @@ extension OneAPI {
     }
 
     private func store(_ inline: Components.Schemas.InlineDocument, role: DocumentRef.Role, part: String) async throws -> DocumentRef {
-        if let filename = inline.filename, filename.count > 255 || filename.hasControlCharacters {
+        if let filename = inline.filename, filename.unicodeScalars.count > 255 || filename.hasControlCharacters {
             throw MissiveError(.invalidRequest, "filename must be at most 255 characters without control characters.", pointer: "\(part)/filename")
         }
         let bytes = inline.content.data

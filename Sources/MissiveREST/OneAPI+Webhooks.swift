@@ -9,7 +9,7 @@ extension OneAPI {
         if let types = body.eventTypes, types.count > 11 {
             throw MissiveError(.invalidRequest, "eventTypes has at most 11 entries.", pointer: "/eventTypes")
         }
-        if let description = body.description, description.count > 200 {
+        if let description = body.description, description.unicodeScalars.count > 200 {
             throw MissiveError(.invalidField, "description is longer than 200 characters.", pointer: "/description")
         }
         var key = [UInt8](repeating: 0, count: 32)

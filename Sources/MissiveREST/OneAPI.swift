@@ -63,7 +63,7 @@ public struct OneAPI: APIProtocol {
 
     /// Refuses a text parameter longer than the spec allows.
     static func check(_ value: String?, max: Int, _ name: String) throws {
-        if let value, value.count > max {
+        if let value, value.unicodeScalars.count > max {
             throw MissiveError(.invalidRequest, "\(name) is longer than \(max) characters.", pointer: name)
         }
     }

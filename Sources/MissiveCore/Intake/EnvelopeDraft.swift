@@ -52,10 +52,10 @@ public struct EnvelopeDraft: Sendable, Hashable, Codable {
         guard documents.count(where: { $0.role == .main }) == 1 else {
             throw MissiveError(.invalidRequest, "Exactly one main document is required.", pointer: "document")
         }
-        if let title, title.count > 200 || title.hasControlCharacters {
+        if let title, title.unicodeScalars.count > 200 || title.hasControlCharacters {
             throw MissiveError(.invalidField, "title must be one line of at most 200 characters.", pointer: "/title")
         }
-        if let reference, reference.count > 100 || reference.hasControlCharacters {
+        if let reference, reference.unicodeScalars.count > 100 || reference.hasControlCharacters {
             throw MissiveError(.invalidField, "reference is longer than 100 characters.", pointer: "/reference")
         }
         if let days = policy.printIfNotConsultedAfterDays, !(1...60).contains(days) {
@@ -71,7 +71,7 @@ public struct EnvelopeDraft: Sendable, Hashable, Codable {
             guard invoice.amount.wholeMatch(of: /[0-9]{1,9}(\.[0-9]{2})?/) != nil else {
                 throw MissiveError(.invalidField, "amount must be a positive decimal with two decimals, e.g. 120.50.", pointer: "/invoice/amount")
             }
-            if let reference = invoice.reference, reference.count > 35 || reference.hasControlCharacters {
+            if let reference = invoice.reference, reference.unicodeScalars.count > 35 || reference.hasControlCharacters {
                 throw MissiveError(.invalidField, "reference is longer than 35 characters.", pointer: "/invoice/reference")
             }
             if let iban = invoice.iban, iban.wholeMatch(of: /[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}/) == nil {

@@ -41,7 +41,7 @@ public struct Recipient: Sendable, Hashable, Codable {
 
     public static func isPlausibleMailboxAddress(_ value: String) -> Bool {
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard value.utf8.count >= 3, value.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty,
+        guard value.unicodeScalars.count >= 3, value.unicodeScalars.count <= 254, parts.count == 2, !parts[0].isEmpty,
               !value.contains(where: { $0.isWhitespace || $0.isNewline }), !value.hasControlCharacters
         else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
@@ -84,12 +84,12 @@ public struct PostalAddress: Sendable, Hashable, Codable {
     }
 
     public func validate() throws(MissiveError) {
-        for (field, value, limit) in [("addressLine2", addressLine2 ?? "-", 100), ("houseNumber", houseNumber ?? "-", 20)] where value.count > limit || value.hasControlCharacters {
+        for (field, value, limit) in [("addressLine2", addressLine2 ?? "-", 100), ("houseNumber", houseNumber ?? "-", 20)] where value.unicodeScalars.count > limit || value.hasControlCharacters {
             throw MissiveError(.invalidField, "The postal address needs a valid \(field).", pointer: "/recipient/postal/\(field)")
         }
         for (field, value, limit) in [("name", name, 100), ("street", street, 100), ("postcode", postcode, 16), ("town", town, 100)] {
             let trimmed = value.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || value.count > limit || value.hasControlCharacters {
+            if trimmed.isEmpty || value.unicodeScalars.count > limit || value.hasControlCharacters {
                 throw MissiveError(.invalidField, "The postal address needs a valid \(field).", pointer: "/recipient/postal/\(field)")
             }
         }
