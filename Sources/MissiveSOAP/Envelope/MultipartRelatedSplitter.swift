@@ -1,4 +1,5 @@
 import Foundation
+import MissiveCore
 #if canImport(Glibc)
 import Glibc
 #else
@@ -27,24 +28,14 @@ public struct MultipartRelatedSplitter: Sendable {
         case done
     }
 
-    private let delimiter: [UInt8]
-    private let failure: [Int]
-    private var matched = 2
+    private var boundary: BoundaryMatcher
     private var state = State.preamble
     private var headerBytes: [UInt8] = []
     private var pendingBody: [UInt8] = []
     private let maxHeaderBytes = 16 * 1024
 
     public init(boundary: String) {
-        delimiter = Array("\r\n--\(boundary)".utf8)
-        var failure = [Int](repeating: 0, count: delimiter.count)
-        var k = 0
-        for index in 1..<delimiter.count {
-            while k > 0 && delimiter[index] != delimiter[k] { k = failure[k - 1] }
-            if delimiter[index] == delimiter[k] { k += 1 }
-            failure[index] = k
-        }
-        self.failure = failure
+        self.boundary = BoundaryMatcher(boundary: boundary)
     }
 
     /// Feeds bytes; returns the events they complete.
@@ -96,19 +87,15 @@ public struct MultipartRelatedSplitter: Sendable {
             if headerBytes.count >= 4, headerBytes.suffix(4).elementsEqual([13, 10, 13, 10]) {
                 events.append(.headers(Self.parseHeaders(headerBytes)))
                 state = .body
-                matched = 0
+                boundary.reset()
             }
         case .preamble, .body:
-            let before = matched
-            var k = matched
-            while k > 0 && byte != delimiter[k] { k = failure[k - 1] }
-            if byte == delimiter[k] { k += 1 }
-            let released = before + 1 - k
+            let (before, released, complete) = boundary.step(byte)
             if released > 0, case .body = state {
-                pendingBody.append(contentsOf: delimiter.prefix(min(before, released)))
+                pendingBody.append(contentsOf: boundary.delimiter.prefix(min(before, released)))
                 if released > before { pendingBody.append(byte) }
             }
-            if k == delimiter.count {
+            if complete {
                 if case .body = state {
                     if !pendingBody.isEmpty {
                         events.append(.body(pendingBody))
@@ -117,9 +104,6 @@ public struct MultipartRelatedSplitter: Sendable {
                     events.append(.partEnd)
                 }
                 state = .afterDelimiter(seen: [])
-                matched = 0
-            } else {
-                matched = k
             }
         }
     }
