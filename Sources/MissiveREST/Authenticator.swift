@@ -12,10 +12,11 @@ public struct Authenticator<Context: RequestContext>: RouterMiddleware {
     let cache: PrincipalCache
     let limiter: RateLimiter?
 
-    public init(credentials: any CredentialStore, requestsPerSecond: Double) {
+    /// `limiter` is shared with the other ingresses, so a key has one budget everywhere.
+    public init(credentials: any CredentialStore, limiter: RateLimiter?) {
         self.credentials = credentials
         self.cache = PrincipalCache()
-        self.limiter = requestsPerSecond > 0 ? RateLimiter(rate: requestsPerSecond, burst: requestsPerSecond * 2) : nil
+        self.limiter = limiter
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -52,7 +53,7 @@ public struct Authenticator<Context: RequestContext>: RouterMiddleware {
         case .organisation, .mailbox:
             break
         }
-        if let limiter, let wait = limiter.take(hash) {
+        if let limiter, let wait = limiter.take(principal.rateLimitKey(secretHash: hash)) {
             throw RateLimited(retryAfter: Int(wait.rounded(.up)))
         }
         return try await RequestPrincipal.$current.withValue(principal) {
@@ -82,35 +83,6 @@ final class PrincipalCache: Sendable {
         entries.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }
             entries[hash] = (principal, .now + .seconds(30))
-        }
-    }
-}
-
-/// A token bucket per key.
-final class RateLimiter: Sendable {
-    private let buckets = Mutex<[String: (tokens: Double, at: ContinuousClock.Instant)]>([:])
-    let rate: Double
-    let burst: Double
-
-    init(rate: Double, burst: Double) {
-        self.rate = rate
-        self.burst = max(1, burst)
-    }
-
-    /// Takes a token; returns the seconds to wait when none is left.
-    func take(_ key: String) -> Double? {
-        let now = ContinuousClock.now
-        return buckets.withLock { buckets in
-            var bucket = buckets[key] ?? (burst, now)
-            let elapsed = Double((now - bucket.at).components.seconds) + Double((now - bucket.at).components.attoseconds) / 1e18
-            bucket.tokens = min(burst, bucket.tokens + elapsed * rate)
-            bucket.at = now
-            defer { buckets[key] = bucket }
-            if bucket.tokens >= 1 {
-                bucket.tokens -= 1
-                return nil
-            }
-            return (1 - bucket.tokens) / rate
         }
     }
 }

@@ -5,32 +5,21 @@ extension OneAPI {
     public func createWebhook(_ input: Operations.CreateWebhook.Input) async throws -> Operations.CreateWebhook.Output {
         let (organisation, _, _) = try RequestPrincipal.organisation()
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
-        try checkWebhookURL(body.url)
+        try WebhookSubscription.checkURL(body.url, allowPlainHTTP: settings.allowPlainHTTPWebhooks)
         if let types = body.eventTypes, types.count > 11 {
             throw MissiveError(.invalidRequest, "eventTypes has at most 11 entries.", pointer: "/eventTypes")
         }
         if let description = body.description, description.unicodeScalars.count > 200 {
             throw MissiveError(.invalidField, "description is longer than 200 characters.", pointer: "/description")
         }
-        var key = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in key.indices { key[index] = generator.next() }
         let subscription = WebhookSubscription(
             id: .generate(), organisationID: organisation, url: body.url, description: body.description,
             eventTypes: Array(Set((body.eventTypes ?? []).compactMap { EventType(rawValue: $0.rawValue) })).sorted { $0.rawValue < $1.rawValue },
-            secret: "whsec_" + Data(key).base64EncodedString(), createdAt: postOffice.clock.now()
+            secret: WebhookSubscription.mintSecret(), createdAt: postOffice.clock.now(),
+            format: body.format.flatMap { WebhookFormat(rawValue: $0.rawValue) } ?? .standardWebhooks
         )
         try await postOffice.ports.webhooks.createSubscription(subscription)
         return .created(.init(body: .json(Wire.webhook(subscription, includeSecret: true))))
-    }
-
-    private func checkWebhookURL(_ raw: String) throws {
-        guard raw.count <= 2048, let url = URL(string: raw), let scheme = url.scheme?.lowercased(),
-              let host = url.host, !host.isEmpty, url.user == nil
-        else { throw MissiveError(.invalidField, "url must be an absolute http(s) URL.", pointer: "/url") }
-        guard scheme == "https" || (scheme == "http" && settings.allowPlainHTTPWebhooks) else {
-            throw MissiveError(.invalidField, settings.allowPlainHTTPWebhooks ? "url must use http or https." : "url must use https.", pointer: "/url")
-        }
     }
 
     public func listWebhooks(_ input: Operations.ListWebhooks.Input) async throws -> Operations.ListWebhooks.Output {

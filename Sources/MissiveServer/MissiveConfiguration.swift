@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MissiveStore
 
 /// Everything `missive serve` can be told, from flags, environment variables
 /// (`MISSIVE_…`) or a JSON config file. Defaults give an embedded, single-folder hub.
@@ -31,9 +32,13 @@ public struct MissiveConfiguration: Sendable, Codable {
     /// Allow `http://` webhook URLs (always allowed in sandbox).
     public var allowPlainHTTPWebhooks: Bool = false
     public var logLevel: String = "info"
+    /// The operator's secrets key (seals API keys for WS-Security PasswordDigest); default
+    /// `<data>/keys/secrets.key`, created on first run. Keep it out of database backups.
+    public var secretsKeyFile: String?
 
     public init() {}
 
+    var secretsKeyPath: String { secretsKeyFile ?? SecretsKeyFile.defaultPath(dataDirectory: dataDirectory) }
     var dataURL: URL { URL(fileURLWithPath: dataDirectory, isDirectory: true) }
     var logLevelValue: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
 }

@@ -20,7 +20,8 @@ extension MissiveHub {
         router.middlewares.add(ProblemMiddleware())
         router.middlewares.add(MethodGuard(routes: routes))
         router.middlewares.add(BodyLimit(maxBytes: configuration.maxRequestBytes))
-        router.middlewares.add(Authenticator(credentials: store, requestsPerSecond: configuration.rateLimit))
+        let limiter = RateLimiter.perSecond(configuration.rateLimit)
+        router.middlewares.add(Authenticator(credentials: store, limiter: limiter))
         let api = OneAPI(
             postOffice: postOffice,
             settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes), allowPlainHTTPWebhooks: configuration.sandbox || configuration.allowPlainHTTPWebhooks),
@@ -34,7 +35,9 @@ extension MissiveHub {
         )
         try api.register(on: router, routes: routes)
         SOAPRoutes.register(on: router, endpoint: SOAPEndpoint(
-            postOffice: postOffice, settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes)), logger: logger
+            postOffice: postOffice,
+            settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes), allowPlainHTTPCallbacks: configuration.sandbox || configuration.allowPlainHTTPWebhooks),
+            limiter: limiter, logger: logger
         ))
         if configuration.sandbox {
             // The benchmark's baseline: same auth and body, no work.

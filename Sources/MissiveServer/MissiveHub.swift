@@ -32,7 +32,7 @@ public final class MissiveHub: Sendable {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         self.folderLock = try DataFolderLock(folder: data)
         let database = try MissiveDatabase(path: data.appendingPathComponent("missive.sqlite").path)
-        let store = SQLiteStore(database: database, logger: logger)
+        let store = SQLiteStore(database: database, sealer: try SecretsKeyFile.load(at: configuration.secretsKeyPath), logger: logger)
         self.store = store
         // One hub per data folder (the lock above): leases of a previous run are stale.
         try await store.releaseLeases()

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Logging
 import MissiveCore
+import MissiveSOAP
 import NIOCore
 import NIOHTTP1
 
@@ -46,12 +47,22 @@ struct WebhookSender: Sendable {
         let timestamp = Int(started.timeIntervalSince1970)
         var request = HTTPClientRequest(url: claimed.url)
         request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
+        let body: Data
+        switch claimed.format {
+        case .standardWebhooks:
+            body = delivery.payload
+            request.headers.add(name: "content-type", value: "application/json")
+        case .soap11, .soap12:
+            // The SOAP status callback: the same message as a StatusNotification envelope.
+            let version: SOAPVersion = claimed.format == .soap11 ? .soap11 : .soap12
+            body = Data((StatusNotification.envelope(forWebhookBody: delivery.payload, notificationID: delivery.id.rawValue, version: version) ?? "").utf8)
+            for (name, value) in StatusNotification.headers(version: version) { request.headers.add(name: name, value: value) }
+        }
         request.headers.add(name: "user-agent", value: "Missive-Webhooks/1")
         request.headers.add(name: "webhook-id", value: delivery.id.rawValue)
         request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-        request.headers.add(name: "webhook-signature", value: Self.signature(secret: claimed.secret, id: delivery.id.rawValue, timestamp: timestamp, body: delivery.payload))
-        request.body = .bytes(ByteBuffer(bytes: delivery.payload))
+        request.headers.add(name: "webhook-signature", value: Self.signature(secret: claimed.secret, id: delivery.id.rawValue, timestamp: timestamp, body: body))
+        request.body = .bytes(ByteBuffer(bytes: body))
         var statusCode: Int?
         var failure: String?
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import MissiveCore
 
 /// A newly created organisation with its first key (the secret is shown once).
@@ -28,13 +29,37 @@ extension SQLiteStore: CredentialStore {
         }
     }
 
+    public func digestCredentials(of organisation: OrganisationID) async throws -> [DigestCredential] {
+        let rows = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT id, mode, secret_sealed FROM api_keys WHERE organisation_id = ? AND revoked_at IS NULL AND secret_sealed IS NOT NULL", arguments: [organisation.rawValue])
+                .map { (id: $0["id"] as String, mode: $0["mode"] as String, sealed: $0["secret_sealed"] as Data) }
+        }
+        return rows.compactMap { row in
+            let id = row.id
+            guard let secret = sealer.open(row.sealed, context: id) else {
+                logger.warning("an API key's sealed secret does not open with this secrets key", metadata: ["missive.key.id": "\(id)"])
+                return nil
+            }
+            return DigestCredential(key: APIKeyID(unchecked: id), mode: Mode(rawValue: row.mode) ?? .test, secret: secret)
+        }
+    }
+
+    public func claimNonce(_ nonce: String, organisation: OrganisationID, expiresAt: Date, now: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM wsse_nonces WHERE expires_at < ?", arguments: [now.storage])
+            try db.execute(sql: "INSERT OR IGNORE INTO wsse_nonces (organisation_id, nonce, expires_at) VALUES (?, ?, ?)", arguments: [organisation.rawValue, nonce, expiresAt.storage])
+            return db.changesCount == 1
+        }
+    }
+
     /// Registers an organisation and mints its first API key.
     public func createOrganisation(name: String, mode: Mode, id: OrganisationID = .generate()) async throws -> CreatedOrganisation {
         let secret = BearerSecret.mint(prefix: mode == .test ? "mk_test_" : "mk_live_")
         let keyID = APIKeyID.generate()
+        let sealed = try sealer.seal(secret, context: keyID.rawValue)
         try await write { db in
             try db.execute(sql: "INSERT INTO organisations (id, name, verified, created_at) VALUES (?, ?, 1, ?)", arguments: [id.rawValue, name, Date().storage])
-            try Self.insertKey(keyID, organisation: id, secret: secret, mode: mode, name: "first key", db)
+            try Self.insertKey(keyID, organisation: id, secret: secret, sealed: sealed, mode: mode, name: "first key", db)
         }
         return CreatedOrganisation(organisationID: id, apiKey: secret, keyID: keyID)
     }
@@ -43,11 +68,12 @@ extension SQLiteStore: CredentialStore {
     public func createAPIKey(organisation: OrganisationID, mode: Mode, name: String?) async throws -> (APIKeyID, String) {
         let secret = BearerSecret.mint(prefix: mode == .test ? "mk_test_" : "mk_live_")
         let keyID = APIKeyID.generate()
+        let sealed = try sealer.seal(secret, context: keyID.rawValue)
         try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM organisations WHERE id = ?", arguments: [organisation.rawValue]) != nil else {
                 throw MissiveError(.notFound, "No such organisation.")
             }
-            try Self.insertKey(keyID, organisation: organisation, secret: secret, mode: mode, name: name, db)
+            try Self.insertKey(keyID, organisation: organisation, secret: secret, sealed: sealed, mode: mode, name: name, db)
         }
         return (keyID, secret)
     }
@@ -60,8 +86,8 @@ extension SQLiteStore: CredentialStore {
         }
     }
 
-    static func insertKey(_ id: APIKeyID, organisation: OrganisationID, secret: String, mode: Mode, name: String?, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO api_keys (id, organisation_id, secret_hash, mode, name, created_at) VALUES (?, ?, ?, ?, ?, ?)", arguments: [id.rawValue, organisation.rawValue, BearerSecret.hash(secret), mode.rawValue, name, Date().storage])
+    static func insertKey(_ id: APIKeyID, organisation: OrganisationID, secret: String, sealed: Data, mode: Mode, name: String?, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO api_keys (id, organisation_id, secret_hash, secret_sealed, mode, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", arguments: [id.rawValue, organisation.rawValue, BearerSecret.hash(secret), sealed, mode.rawValue, name, Date().storage])
     }
 
     /// Organisations with their names (admin listing).

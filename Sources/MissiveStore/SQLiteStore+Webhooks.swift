@@ -4,12 +4,23 @@ import MissiveCore
 
 extension SQLiteStore: WebhookStore {
     public func createSubscription(_ subscription: WebhookSubscription) async throws {
+        try await write { db in try Self.insert(subscription, db) }
+    }
+
+    public func replaceSubscriptions(in formats: [WebhookFormat], with subscription: WebhookSubscription) async throws {
         try await write { db in
-            try db.execute(sql: "INSERT INTO webhooks (id, organisation_id, url, description, event_types, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", arguments: [
-                subscription.id.rawValue, subscription.organisationID.rawValue, subscription.url, subscription.description,
-                try JSONColumn.encode(subscription.eventTypes), subscription.secret, subscription.createdAt.storage,
-            ])
+            for format in formats {
+                try db.execute(sql: "DELETE FROM webhooks WHERE organisation_id = ? AND format = ?", arguments: [subscription.organisationID.rawValue, format.rawValue])
+            }
+            try Self.insert(subscription, db)
         }
+    }
+
+    static func insert(_ subscription: WebhookSubscription, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO webhooks (id, organisation_id, url, description, event_types, secret, created_at, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+            subscription.id.rawValue, subscription.organisationID.rawValue, subscription.url, subscription.description,
+            try JSONColumn.encode(subscription.eventTypes), subscription.secret, subscription.createdAt.storage, subscription.format.rawValue,
+        ])
     }
 
     public func subscriptions(of organisation: OrganisationID) async throws -> [WebhookSubscription] {
@@ -56,8 +67,8 @@ extension SQLiteStore: WebhookStore {
                 RETURNING *
                 """, arguments: [lease, real.addingTimeInterval(leaseDuration).storage, now.storage, real.storage, limit])
             return try rows.compactMap { row in
-                guard let hook = try Row.fetchOne(db, sql: "SELECT url, secret FROM webhooks WHERE id = ?", arguments: [row["webhook_id"] as String]) else { return nil }
-                return ClaimedDelivery(delivery: try Self.delivery(row, attempts: []), url: hook["url"], secret: hook["secret"], lease: lease)
+                guard let hook = try Row.fetchOne(db, sql: "SELECT url, secret, format FROM webhooks WHERE id = ?", arguments: [row["webhook_id"] as String]) else { return nil }
+                return ClaimedDelivery(delivery: try Self.delivery(row, attempts: []), url: hook["url"], secret: hook["secret"], lease: lease, format: WebhookFormat(rawValue: hook["format"]) ?? .standardWebhooks)
             }
         }
     }
@@ -93,7 +104,7 @@ extension SQLiteStore: WebhookStore {
         WebhookSubscription(
             id: WebhookID(unchecked: row["id"]), organisationID: OrganisationID(unchecked: row["organisation_id"]),
             url: row["url"], description: row["description"], eventTypes: try JSONColumn.decode([EventType].self, row["event_types"]) ?? [],
-            secret: row["secret"], createdAt: row.date("created_at")
+            secret: row["secret"], createdAt: row.date("created_at"), format: WebhookFormat(rawValue: row["format"]) ?? .standardWebhooks
         )
     }
 

@@ -9,9 +9,12 @@ public final class SQLiteStore: Sendable {
     public let database: MissiveDatabase
     let committer: GroupCommitter
     let logger: Logger
+    /// Seals API keys so WS-Security PasswordDigest can be checked (see ``SecretSealer``).
+    let sealer: SecretSealer
 
-    public init(database: MissiveDatabase, logger: Logger) {
+    public init(database: MissiveDatabase, sealer: SecretSealer, logger: Logger) {
         self.database = database
+        self.sealer = sealer
         self.logger = logger
         let pool = database.pool
         self.committer = GroupCommitter { submissions in

@@ -152,4 +152,18 @@ enum Schema {
         value TEXT NOT NULL
     );
     """
+
+    /// v2: API keys sealed for WS-Security PasswordDigest, WS-Security nonces seen, and the
+    /// format of webhook subscriptions (SOAP status callbacks).
+    static let v2 = """
+    ALTER TABLE api_keys ADD COLUMN secret_sealed BLOB;
+    CREATE TABLE wsse_nonces (
+        organisation_id TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        PRIMARY KEY (organisation_id, nonce)
+    ) WITHOUT ROWID;
+    CREATE INDEX wsse_nonces_by_expiry ON wsse_nonces(expires_at);
+    ALTER TABLE webhooks ADD COLUMN format TEXT NOT NULL DEFAULT 'standard-webhooks';
+    """
 }

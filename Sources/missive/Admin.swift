@@ -8,7 +8,8 @@ import MissiveStore
 func openStore(_ data: DataOptions) throws -> SQLiteStore {
     try FileManager.default.createDirectory(atPath: data.dataDirectory, withIntermediateDirectories: true)
     let database = try MissiveDatabase(path: URL(fileURLWithPath: data.dataDirectory).appendingPathComponent("missive.sqlite").path)
-    return SQLiteStore(database: database, logger: Logger(label: "missive.admin"))
+    let keyFile = ProcessInfo.processInfo.environment["MISSIVE_SECRETS_KEY_FILE"] ?? SecretsKeyFile.defaultPath(dataDirectory: data.dataDirectory)
+    return SQLiteStore(database: database, sealer: try SecretsKeyFile.load(at: keyFile), logger: Logger(label: "missive.admin"))
 }
 
 func printJSON(_ object: [String: Any]) throws {

@@ -60,6 +60,7 @@ struct Serve: AsyncParsableCommand {
         if let value = environment["MISSIVE_EBILL_URL"] { configuration.eBillURL = value }
         if let value = environment["MISSIVE_EBILL_TOKEN"] { configuration.eBillToken = value }
         if environment["MISSIVE_SANDBOX"] == "1" { configuration.sandbox = true }
+        if let value = environment["MISSIVE_SECRETS_KEY_FILE"] { configuration.secretsKeyFile = value }
         configuration.dataDirectory = data.dataDirectory
         if sandbox { configuration.sandbox = true }
         if let host { configuration.host = host }

@@ -18,7 +18,7 @@ struct CredentialTests {
         }
     }
 
-    @Test("secrets are stored only as hashes")
+    @Test("secrets are stored as hashes and sealed, never in plaintext")
     func onlyHashes() async throws {
         try await withStore { store in
             let created = try await store.createOrganisation(name: "Beispiel AG", mode: .live)
@@ -85,5 +85,62 @@ struct CredentialTests {
             #expect(try await store.principal(forSecretHash: BearerSecret.hash(secret)) == .mailbox(mailbox))
             #expect(try await store.directoryEntries().count == 1)
         }
+    }
+
+    @Test("digest credentials are the active keys' secrets, opened from their sealed form")
+    func digestCredentials() async throws {
+        try await withStore { store in
+            let created = try await store.createOrganisation(name: "Beispiel AG", mode: .test)
+            let (second, secret) = try await store.createAPIKey(organisation: created.organisationID, mode: .live, name: "ERP")
+            let other = try await store.createOrganisation(name: "Andere AG", mode: .test)
+            var credentials = try await store.digestCredentials(of: created.organisationID)
+            #expect(Set(credentials.map(\.secret)) == [created.apiKey, secret])
+            #expect(credentials.first { $0.key == second }?.mode == .live)
+            #expect(try await store.digestCredentials(of: other.organisationID).map(\.secret) == [other.apiKey])
+
+            _ = try await store.revokeAPIKey(second)
+            credentials = try await store.digestCredentials(of: created.organisationID)
+            #expect(credentials.map(\.key) == [created.keyID])
+
+            // A sealed secret moved onto another key's row does not open (the key id is bound in).
+            try await store.database.pool.write { db in
+                try db.execute(sql: "UPDATE api_keys SET secret_sealed = (SELECT secret_sealed FROM api_keys WHERE id = ?) WHERE id = ?", arguments: [other.keyID.rawValue, created.keyID.rawValue])
+            }
+            #expect(try await store.digestCredentials(of: created.organisationID).isEmpty)
+        }
+    }
+
+    @Test("a WS-Security nonce is accepted once per organisation until it expires")
+    func nonces() async throws {
+        try await withStore { store in
+            let a = OrganisationID.generate()
+            let b = OrganisationID.generate()
+            let now = StoreFixture.base
+            #expect(try await store.claimNonce("bm9uY2U=", organisation: a, expiresAt: now.addingTimeInterval(600), now: now))
+            #expect(try await store.claimNonce("bm9uY2U=", organisation: a, expiresAt: now.addingTimeInterval(600), now: now.addingTimeInterval(599)) == false)
+            #expect(try await store.claimNonce("bm9uY2U=", organisation: b, expiresAt: now.addingTimeInterval(600), now: now))
+            // Expired nonces are pruned; by then the Created window refuses the old message anyway.
+            #expect(try await store.claimNonce("bm9uY2U=", organisation: a, expiresAt: now.addingTimeInterval(1300), now: now.addingTimeInterval(700)))
+            let left = try await store.database.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM wsse_nonces") }
+            #expect(left == 1)
+        }
+    }
+
+    @Test("the secrets key file is created once, owner-only, and read back by the next opener")
+    func secretsKeyFile() async throws {
+        let folder = try StoreFixture.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("keys/secrets.key").path
+        let first = try SecretsKeyFile.load(at: path)
+        let sealed = try first.seal("mk_test_secret", context: "key_1")
+        let second = try SecretsKeyFile.load(at: path)
+        #expect(second.open(sealed, context: "key_1") == "mk_test_secret")
+        #expect(second.open(sealed, context: "key_2") == nil)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("keys").path) == ["secrets.key"])
+
+        try Data("not a key".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: MissiveError.self) { _ = try SecretsKeyFile.load(at: path) }
     }
 }

@@ -56,10 +56,10 @@ struct MissiveDatabaseTests {
                     try MissiveDatabase.migrator.hasCompletedMigrations(db)
                 )
             }
-            #expect(migrations == ["v1"])
+            #expect(migrations == ["v1", "v2"])
             #expect(completed)
-            #expect(tables.isSuperset(of: ["organisations", "api_keys", "directory_entries", "mailbox_keys", "envelopes", "events", "jobs", "mailbox_letters", "webhooks", "webhook_deliveries", "webhook_attempts", "settings"]))
-            let store = SQLiteStore(database: database, logger: .init(label: "test"))
+            #expect(tables.isSuperset(of: ["organisations", "api_keys", "directory_entries", "mailbox_keys", "envelopes", "events", "jobs", "mailbox_letters", "webhooks", "webhook_deliveries", "webhook_attempts", "settings", "wsse_nonces"]))
+            let store = SQLiteStore(database: database, sealer: .ephemeral(), logger: .init(label: "test"))
             #expect(try await store.setting("clock.offset") == "42")
         }
     }
@@ -73,5 +73,26 @@ struct MissiveDatabaseTests {
             try await store.setSetting("sandbox.clock", "2")
             #expect(try await store.setting("sandbox.clock") == "2")
         }
+    }
+
+    @Test("a v1 database migrates to v2: existing keys and webhooks keep working, without digest secrets")
+    func migrationFromV1() async throws {
+        let folder = try StoreFixture.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("missive.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try MissiveDatabase.migrator.migrate(queue, upTo: "v1")
+            try await queue.write { db in
+                try db.execute(sql: "INSERT INTO organisations (id, name, verified, created_at) VALUES ('org_01KB0000000000000000000000', 'Alt AG', 1, 0)")
+                try db.execute(sql: "INSERT INTO api_keys (id, organisation_id, secret_hash, mode, created_at) VALUES ('key_01KB0000000000000000000000', 'org_01KB0000000000000000000000', ?, 'test', 0)", arguments: [BearerSecret.hash("mk_test_old")])
+                try db.execute(sql: "INSERT INTO webhooks (id, organisation_id, url, event_types, secret, created_at) VALUES ('whk_01KB0000000000000000000000', 'org_01KB0000000000000000000000', 'https://x.example', '[]', 'whsec_x', 0)")
+            }
+        }
+        let store = try StoreFixture.openStore(path: path)
+        let organisation = OrganisationID(unchecked: "org_01KB0000000000000000000000")
+        #expect(try await store.principal(forSecretHash: BearerSecret.hash("mk_test_old")) == .organisation(organisation, key: APIKeyID(unchecked: "key_01KB0000000000000000000000"), mode: .test))
+        #expect(try await store.digestCredentials(of: organisation).isEmpty)
+        #expect(try await store.subscriptions(of: organisation).map(\.format) == [.standardWebhooks])
     }
 }

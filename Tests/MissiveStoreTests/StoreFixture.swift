@@ -23,9 +23,12 @@ enum StoreFixture {
         return url
     }
 
+    /// One secrets key for every store of a test run, so reopened stores read their sealed keys.
+    static let sealer = SecretSealer.ephemeral()
+
     /// Opens (and migrates) a store on the database file at `path`.
     static func openStore(path: String) throws -> SQLiteStore {
-        SQLiteStore(database: try MissiveDatabase(path: path), logger: Logger(label: "missive.store.tests"))
+        SQLiteStore(database: try MissiveDatabase(path: path), sealer: sealer, logger: Logger(label: "missive.store.tests"))
     }
 
     static func envelope(

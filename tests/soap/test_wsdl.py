@@ -6,13 +6,17 @@ No server is needed. What is checked:
 - every sample in samples/ validates with `xmllint --schema wsdl/missive.xsd` and every
   sample in samples/invalid/ is refused, for the reason named in its `<!-- expect: ... -->`
   comment (so a sample cannot pass as "invalid" because of a typo elsewhere);
-- the WSDL's structure: document/literal wrapped, one part `parameters` per message, the
-  MissiveFault on every operation, two bindings (SOAP 1.1 and 1.2) with the agreed
-  soapAction values, one service with two ports;
+- the WSDL's structure: document/literal wrapped, one part `parameters` per message, two
+  portTypes: MissivePort (Missive's operations, the MissiveFault on every one) and
+  MissiveStatusCallbackPort (StatusNotification, implemented by the sender, no fault); for
+  each a SOAP 1.1 and a SOAP 1.2 binding with the agreed soapAction values (SOAP 1.2:
+  soapActionRequired="false"), and a service with a port for each binding: MissiveService
+  and MissiveStatusCallbackService (placeholder address);
 - the third-party client zeep loads the WSDL from disk (a transport that refuses the
-  network), sees both ports and every operation, and for each operation and SOAP version
-  produces a request whose body validates against the XSD (and carries the right
-  SOAPAction / action parameter) and parses the sample response (and a fault) back.
+  network), sees both services, their ports and every operation, and for each operation and
+  SOAP version produces a request whose body validates against the XSD (and carries the
+  right SOAPAction / action parameter) and parses the sample response (and a fault) back;
+  for StatusNotification, zeep plays Missive calling the sender's callback endpoint.
 
 A missing peer (`xmllint` from Debian `libxml2-utils`, the PyPI package `zeep`) is a
 failure, never a skip.
@@ -59,8 +63,11 @@ SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 HTTP_TRANSPORT = "http://schemas.xmlsoap.org/soap/http"
 XMIME = "http://www.w3.org/2005/05/xmlmime"
 ADDRESS = "http://127.0.0.1:8080/soap"
+CALLBACK_ADDRESS = "https://erp.example/missive/status"  # a placeholder: the sender registers its own URL
 
-OPERATIONS = ["SubmitLetter", "SubmitBatch", "GetStatus", "GetEvents", "CancelEnvelope", "CheckReachability"]
+OPERATIONS = ["SubmitLetter", "SubmitBatch", "GetStatus", "GetEvents", "CancelEnvelope", "CheckReachability",
+              "SetStatusCallback", "RemoveStatusCallback"]
+CALLBACK_OPERATIONS = ["StatusNotification"]
 # Operation input parameters as a generated client sees them (wrapped style: the wrapper's children).
 INPUT_PARAMETERS = {
     "SubmitLetter": ["clientReference", "envelope", "document", "attachment"],
@@ -69,8 +76,29 @@ INPUT_PARAMETERS = {
     "GetEvents": ["envelopeId", "after", "limit"],
     "CancelEnvelope": ["envelopeId"],
     "CheckReachability": ["recipient", "kind"],
+    "SetStatusCallback": ["url", "soapVersion", "eventType"],
+    "RemoveStatusCallback": [],
+    "StatusNotification": ["notificationId", "type", "event"],
 }
 PORTS = {"MissiveSoap11": ("Soap11Binding", "MissiveSoap11Binding"), "MissiveSoap12": ("Soap12Binding", "MissiveSoap12Binding")}
+CALLBACK_PORTS = {"MissiveStatusCallbackSoap11": ("Soap11Binding", "MissiveStatusCallbackSoap11Binding"),
+                  "MissiveStatusCallbackSoap12": ("Soap12Binding", "MissiveStatusCallbackSoap12Binding")}
+# portType -> (its operations, whether every operation declares the MissiveFault)
+PORT_TYPES = {"MissivePort": (OPERATIONS, True), "MissiveStatusCallbackPort": (CALLBACK_OPERATIONS, False)}
+# binding -> (SOAP binding prefix in WSDL_NSMAP, portType)
+BINDINGS = {
+    "MissiveSoap11Binding": ("soap", "MissivePort"),
+    "MissiveSoap12Binding": ("soap12", "MissivePort"),
+    "MissiveStatusCallbackSoap11Binding": ("soap", "MissiveStatusCallbackPort"),
+    "MissiveStatusCallbackSoap12Binding": ("soap12", "MissiveStatusCallbackPort"),
+}
+# service -> (address, ports, operations)
+SERVICES = {
+    "MissiveService": (ADDRESS, PORTS, OPERATIONS),
+    "MissiveStatusCallbackService": (CALLBACK_ADDRESS, CALLBACK_PORTS, CALLBACK_OPERATIONS),
+}
+SERVICE_OPERATIONS = [(service, port, name) for service, (_, ports, operations) in SERVICES.items()
+                      for port in ports for name in operations]
 
 VALID_SAMPLES = sorted(SAMPLES.glob("*.xml"))
 INVALID_SAMPLES = sorted(INVALID.glob("*.xml"))
@@ -195,7 +223,7 @@ def test_wsdl_imports_the_xsd_by_relative_location():
 # --------------------------------------------------------------------------------------
 
 def test_there_are_samples():
-    assert len(VALID_SAMPLES) >= 15 and len(INVALID_SAMPLES) >= 3
+    assert len(VALID_SAMPLES) >= 29 and len(INVALID_SAMPLES) >= 3
 
 
 @pytest.mark.parametrize("sample", VALID_SAMPLES, ids=lambda p: p.name)
@@ -239,7 +267,9 @@ def test_invalid_sample_is_refused(xmllint, sample):
 
 def test_required_invalid_cases_exist():
     names = {s.name for s in INVALID_SAMPLES}
-    for name in ("SubmitLetter.wrong-enum.xml", "SubmitLetter.bad-uid.xml", "SubmitLetter.missing-document.xml"):
+    for name in ("SubmitLetter.wrong-enum.xml", "SubmitLetter.bad-uid.xml", "SubmitLetter.missing-document.xml",
+                 "SetStatusCallback.too-many-event-types.xml", "SetStatusCallback.unknown-soap-version.xml",
+                 "StatusNotification.missing-notification-id.xml", "StatusNotification.legacy-reference.xml"):
         assert name in names
 
 
@@ -254,6 +284,47 @@ def test_batch_of_101_items_is_refused(xmllint, tmp_path):
     assert "Element '{urn:missive:soap:v1}item': This element is not expected" in result.stderr, result.stderr
     path.write_text(f'<SubmitBatch xmlns="urn:missive:soap:v1">{items[:len(items) // 101 * 100]}</SubmitBatch>', encoding="utf-8")
     assert validate(xmllint, path).returncode == 0
+
+
+def test_status_callback_accepts_every_event_type_once(xmllint, tmp_path):
+    """eventType allows each of the 11 statuses (EnvelopeStatus) and not one more."""
+    schema = etree.parse(str(XSD)).getroot()
+    statuses = schema.xpath("xs:simpleType[@name='EnvelopeStatus']/xs:restriction/xs:enumeration/@value", namespaces={"xs": XS})
+    assert len(statuses) == 11
+    (event_type,) = schema.xpath("xs:element[@name='SetStatusCallback']//xs:element[@name='eventType']", namespaces={"xs": XS})
+    assert (event_type.get("type"), event_type.get("minOccurs"), event_type.get("maxOccurs")) == ("m:EnvelopeStatus", "0", "11")
+    path = tmp_path / "SetStatusCallback.all.xml"
+    url = "<url>https://erp.example.ch/missive/status</url><soapVersion>1.1</soapVersion>"
+    for types, valid in ((statuses, True), (statuses + ["delivered"], False)):
+        children = "".join(f"<eventType>{t}</eventType>" for t in types)
+        path.write_text(f'<SetStatusCallback xmlns="urn:missive:soap:v1">{url}{children}</SetStatusCallback>', encoding="utf-8")
+        result = validate(xmllint, path)
+        assert (result.returncode == 0) is valid, result.stderr
+        if not valid:
+            assert "Element '{urn:missive:soap:v1}eventType': This element is not expected" in result.stderr, result.stderr
+
+
+NOTIFICATION_ID = re.compile(r"msg_[0-9A-HJKMNP-TV-Z]{26}")
+
+
+@pytest.mark.parametrize("sample", [s for s in VALID_SAMPLES if element_of(s) == "StatusNotification"], ids=lambda p: p.name)
+def test_status_notification_sample_is_consistent(sample):
+    """What the XSD cannot say: type is "envelope." + the event's type, or "webhook.test" without event."""
+    root = etree.parse(str(sample)).getroot()
+    assert [child.tag for child in root][:2] == [q("notificationId"), q("type")]
+    assert NOTIFICATION_ID.fullmatch(root.findtext(q("notificationId")))
+    event = root.find(q("event"))
+    if event is None:
+        assert root.findtext(q("type")) == "webhook.test"
+    else:
+        assert root.findtext(q("type")) == "envelope." + event.findtext(q("type"))
+        assert event.findtext(q("id")).startswith("evt_") and event.findtext(q("envelopeId")).startswith("env_")
+
+
+def test_status_notification_samples_cover_both_kinds():
+    kinds = {etree.parse(str(s)).getroot().find(q("event")) is None
+             for s in VALID_SAMPLES if element_of(s) == "StatusNotification"}
+    assert kinds == {True, False}, "a StatusNotification sample with an event and one without (webhook.test)"
 
 
 # --------------------------------------------------------------------------------------
@@ -280,9 +351,11 @@ def test_definitions(wsdl_root):
 
 def test_messages_are_wrapped_documents(wsdl_root):
     messages = wsdl_root.xpath("wsdl:message", namespaces=WSDL_NSMAP)
-    expected = {f"{op}Request": op for op in OPERATIONS} | {f"{op}Response": f"{op}Response" for op in OPERATIONS}
+    operations = OPERATIONS + CALLBACK_OPERATIONS
+    expected = {f"{op}Request": op for op in operations} | {f"{op}Response": f"{op}Response" for op in operations}
     expected["MissiveFault"] = "fault"
     assert {m.get("name") for m in messages} == set(expected)
+    assert len(messages) == len(expected), "duplicate message names"
     for message in messages:
         parts = message.xpath("wsdl:part", namespaces=WSDL_NSMAP)
         assert len(parts) == 1 and parts[0].get("name") == "parameters", message.get("name")
@@ -290,82 +363,145 @@ def test_messages_are_wrapped_documents(wsdl_root):
         assert resolve(parts[0], parts[0].get("element")) == q(expected[message.get("name")])
 
 
-def test_port_type(wsdl_root):
+def test_wrapper_elements_exist_once(wsdl_root):
+    """Every element a message names is a global element of the XSD, and no two operations share one."""
+    schema = etree.parse(str(XSD)).getroot()
+    elements = [e.get("name") for e in schema.xpath("xs:element", namespaces={"xs": XS})]
+    assert len(elements) == len(set(elements))
+    used = [resolve(part, part.get("element")) for part in wsdl_root.xpath("wsdl:message/wsdl:part", namespaces=WSDL_NSMAP)]
+    assert len(used) == len(set(used)), "two messages name the same element"
+    assert {u.split("}")[1] for u in used} <= set(elements)
+
+
+def test_port_types(wsdl_root):
     port_types = wsdl_root.xpath("wsdl:portType", namespaces=WSDL_NSMAP)
-    assert [p.get("name") for p in port_types] == ["MissivePort"]
-    operations = port_types[0].xpath("wsdl:operation", namespaces=WSDL_NSMAP)
-    assert [o.get("name") for o in operations] == OPERATIONS
+    assert [p.get("name") for p in port_types] == list(PORT_TYPES)
+
+
+@pytest.mark.parametrize("port_type_name", list(PORT_TYPES))
+def test_port_type(wsdl_root, port_type_name):
+    expected_operations, with_fault = PORT_TYPES[port_type_name]
+    (port_type,) = wsdl_root.xpath(f"wsdl:portType[@name='{port_type_name}']", namespaces=WSDL_NSMAP)
+    operations = port_type.xpath("wsdl:operation", namespaces=WSDL_NSMAP)
+    assert [o.get("name") for o in operations] == expected_operations
     for operation in operations:
         name = operation.get("name")
+        assert operation.get("parameterOrder") is None
+        # request-response only (WS-I BP R2303: no solicit-response or notification operations)
+        assert [etree.QName(c).localname for c in operation if c.tag is not etree.Comment
+                and c.tag != q("documentation", WSDL_NS)] == ["input", "output"] + (["fault"] if with_fault else [])
         (input_,) = operation.xpath("wsdl:input", namespaces=WSDL_NSMAP)
         (output,) = operation.xpath("wsdl:output", namespaces=WSDL_NSMAP)
-        (fault,) = operation.xpath("wsdl:fault", namespaces=WSDL_NSMAP)
         assert resolve(input_, input_.get("message")) == q(f"{name}Request")
         assert resolve(output, output.get("message")) == q(f"{name}Response")
-        assert fault.get("name") == "MissiveFault" and resolve(fault, fault.get("message")) == q("MissiveFault")
+        assert (input_.get("name"), output.get("name")) == (f"{name}Request", f"{name}Response")
+        faults = operation.xpath("wsdl:fault", namespaces=WSDL_NSMAP)
+        if with_fault:
+            (fault,) = faults
+            assert fault.get("name") == "MissiveFault" and resolve(fault, fault.get("message")) == q("MissiveFault")
+        else:
+            assert faults == [], f"{name} declares a fault"
 
 
-@pytest.mark.parametrize("binding_name,prefix", [("MissiveSoap11Binding", "soap"), ("MissiveSoap12Binding", "soap12")])
-def test_binding(wsdl_root, binding_name, prefix):
+def test_bindings(wsdl_root):
+    bindings = wsdl_root.xpath("wsdl:binding", namespaces=WSDL_NSMAP)
+    assert [b.get("name") for b in bindings] == list(BINDINGS)
+
+
+@pytest.mark.parametrize("binding_name", list(BINDINGS))
+def test_binding(wsdl_root, binding_name):
+    prefix, port_type_name = BINDINGS[binding_name]
+    expected_operations, with_fault = PORT_TYPES[port_type_name]
     (binding,) = wsdl_root.xpath(f"wsdl:binding[@name='{binding_name}']", namespaces=WSDL_NSMAP)
-    assert resolve(binding, binding.get("type")) == q("MissivePort")
+    assert resolve(binding, binding.get("type")) == q(port_type_name)
     (soap_binding,) = binding.xpath(f"{prefix}:binding", namespaces=WSDL_NSMAP)
+    other = "soap12" if prefix == "soap" else "soap"
+    assert binding.xpath(f".//{other}:*", namespaces=WSDL_NSMAP) == [], f"{binding_name} mixes SOAP versions"
     assert soap_binding.get("style") == "document"
     assert soap_binding.get("transport") == HTTP_TRANSPORT
     operations = binding.xpath("wsdl:operation", namespaces=WSDL_NSMAP)
-    assert [o.get("name") for o in operations] == OPERATIONS
+    assert [o.get("name") for o in operations] == expected_operations
     for operation in operations:
         (soap_operation,) = operation.xpath(f"{prefix}:operation", namespaces=WSDL_NSMAP)
         assert soap_operation.get("soapAction") == f"{NS}#{operation.get('name')}"
         assert soap_operation.get("style") in (None, "document")
         if prefix == "soap12":
-            assert soap_operation.get("soapActionRequired") in (None, "false")
-        for direction in ("input", "output"):
-            (body,) = operation.xpath(f"wsdl:{direction}/{prefix}:body", namespaces=WSDL_NSMAP)
+            # the action parameter is optional, as the bindings document (the attribute's default is "true")
+            assert soap_operation.get("soapActionRequired") == "false"
+        for direction, suffix in (("input", "Request"), ("output", "Response")):
+            (side,) = operation.xpath(f"wsdl:{direction}", namespaces=WSDL_NSMAP)
+            assert side.get("name") == f"{operation.get('name')}{suffix}", "must match the portType's name"
+            (body,) = side.xpath(f"{prefix}:body", namespaces=WSDL_NSMAP)
             assert body.get("use") == "literal"
-            assert body.get("parts") is None and body.get("encodingStyle") is None
-        (fault,) = operation.xpath(f"wsdl:fault[@name='MissiveFault']/{prefix}:fault", namespaces=WSDL_NSMAP)
-        assert fault.get("name") == "MissiveFault" and fault.get("use") == "literal"
+            assert body.get("parts") is None and body.get("encodingStyle") is None and body.get("namespace") is None
+            assert side.xpath(f"{prefix}:header", namespaces=WSDL_NSMAP) == []
+        faults = operation.xpath("wsdl:fault", namespaces=WSDL_NSMAP)
+        if with_fault:
+            (wsdl_fault,) = faults
+            (fault,) = wsdl_fault.xpath(f"{prefix}:fault", namespaces=WSDL_NSMAP)
+            assert wsdl_fault.get("name") == "MissiveFault"
+            assert fault.get("name") == "MissiveFault" and fault.get("use") == "literal"
+            assert fault.get("namespace") is None and fault.get("encodingStyle") is None
+        else:
+            assert faults == []
 
 
-def test_service(wsdl_root):
-    (service,) = wsdl_root.xpath("wsdl:service", namespaces=WSDL_NSMAP)
-    assert service.get("name") == "MissiveService"
+def test_services(wsdl_root):
+    services = wsdl_root.xpath("wsdl:service", namespaces=WSDL_NSMAP)
+    assert [s.get("name") for s in services] == list(SERVICES)
+
+
+@pytest.mark.parametrize("service_name", list(SERVICES))
+def test_service(wsdl_root, service_name):
+    address, expected_ports, _ = SERVICES[service_name]
+    (service,) = wsdl_root.xpath(f"wsdl:service[@name='{service_name}']", namespaces=WSDL_NSMAP)
     ports = {p.get("name"): p for p in service.xpath("wsdl:port", namespaces=WSDL_NSMAP)}
-    assert set(ports) == set(PORTS)
-    assert resolve(ports["MissiveSoap11"], ports["MissiveSoap11"].get("binding")) == q("MissiveSoap11Binding")
-    assert resolve(ports["MissiveSoap12"], ports["MissiveSoap12"].get("binding")) == q("MissiveSoap12Binding")
-    assert ports["MissiveSoap11"].xpath("soap:address/@location", namespaces=WSDL_NSMAP) == [ADDRESS]
-    assert ports["MissiveSoap12"].xpath("soap12:address/@location", namespaces=WSDL_NSMAP) == [ADDRESS]
+    assert list(ports) == list(expected_ports)
+    for port_name, (_, binding_name) in expected_ports.items():
+        port = ports[port_name]
+        assert resolve(port, port.get("binding")) == q(binding_name)
+        prefix, _ = BINDINGS[binding_name]
+        other = "soap12" if prefix == "soap" else "soap"
+        assert port.xpath(f"{prefix}:address/@location", namespaces=WSDL_NSMAP) == [address]
+        assert port.xpath(f"{other}:address", namespaces=WSDL_NSMAP) == []
 
 
 # --------------------------------------------------------------------------------------
 # zeep, a third-party client generated from the WSDL
 # --------------------------------------------------------------------------------------
 
-def test_zeep_sees_the_service_and_both_ports(zeep_client):
+def test_zeep_sees_both_services_and_their_ports(zeep_client):
     services = zeep_client.wsdl.services
-    assert list(services) == ["MissiveService"]
-    ports = services["MissiveService"].ports
-    assert set(ports) == set(PORTS)
-    for name, (binding_class, binding_name) in PORTS.items():
-        port = ports[name]
-        assert type(port.binding).__name__ == binding_class
-        assert port.binding.name == etree.QName(NS, binding_name)
-        assert port.binding_options["address"] == ADDRESS
+    assert list(services) == list(SERVICES)
+    for service_name, (address, expected_ports, operations) in SERVICES.items():
+        ports = services[service_name].ports
+        assert list(ports) == list(expected_ports)
+        for name, (binding_class, binding_name) in expected_ports.items():
+            port = ports[name]
+            assert type(port.binding).__name__ == binding_class
+            assert port.binding.name == etree.QName(NS, binding_name)
+            assert port.binding.port_name == etree.QName(NS, BINDINGS[binding_name][1])
+            assert port.binding_options["address"] == address
+            assert list(port.binding.all()) == operations
 
 
-@pytest.mark.parametrize("port", list(PORTS))
-@pytest.mark.parametrize("name", OPERATIONS)
-def test_zeep_operation(zeep_client, port, name):
-    binding = zeep_client.wsdl.services["MissiveService"].ports[port].binding
+def service_operations():
+    return [pytest.param(service, port, name, id=f"{port}-{name}") for service, port, name in SERVICE_OPERATIONS]
+
+
+@pytest.mark.parametrize("service,port,name", service_operations())
+def test_zeep_operation(zeep_client, service, port, name):
+    binding = zeep_client.wsdl.services[service].ports[port].binding
     operation = binding.get(name)
     assert operation.soapaction == f"{NS}#{name}"
     assert operation.input.body.qname == etree.QName(NS, name)
     assert operation.output.body.qname == etree.QName(NS, f"{name}Response")
-    assert list(operation.faults) == ["MissiveFault"]
+    assert list(operation.faults) == (["MissiveFault"] if name in OPERATIONS else [])
     assert [element_name for element_name, _ in operation.input.body.type.elements] == INPUT_PARAMETERS[name]
-    assert operation.input.signature().startswith(f"{INPUT_PARAMETERS[name][0]}: ")
+    if INPUT_PARAMETERS[name]:
+        assert operation.input.signature().startswith(f"{INPUT_PARAMETERS[name][0]}: ")
+    else:
+        assert operation.input.signature() == ""
 
 
 PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
@@ -388,13 +524,29 @@ REQUESTS = {
     "GetEvents": {"after": "evt_01JDQ8Z6X5A0000000000000A1", "limit": 100},
     "CancelEnvelope": {"envelopeId": "env_01JDQ8Z6X4T9V2K7M3N5P8R1SA"},
     "CheckReachability": {"recipient": {"uid": "CHE-123.456.789"}, "kind": "invoice"},
+    "SetStatusCallback": {"url": "https://erp.example.ch/missive/status", "soapVersion": "1.2", "eventType": ["delivered", "failed"]},
+    "RemoveStatusCallback": {},
+    # zeep in Missive's place, calling the sender's callback endpoint
+    "StatusNotification": {"notificationId": "msg_01JDQ9C3D4E5F6G7H8J9K0M1N2", "type": "envelope.routed",
+                           "event": {"id": "evt_01JDQ8Z6X5A0000000000000A3", "envelopeId": "env_01JDQ8Z6X4T9V2K7M3N5P8R1SA",
+                                     "type": "routed", "at": dt.datetime(2026, 11, 29, 9, 59, 58, 300000, tzinfo=dt.timezone.utc),
+                                     "channel": "ebill", "reason": {"code": "ebill_registered", "text": "The recipient is registered for eBill."}}},
 }
-ENVELOPES = {"MissiveSoap11": (SOAP11_ENV, "text/xml; charset=utf-8"), "MissiveSoap12": (SOAP12_ENV, "application/soap+xml; charset=utf-8")}
+# The sample each operation's answer comes from.
+RESPONSE_SAMPLES = {name: f"{name}.response.xml" for name in OPERATIONS} | {"StatusNotification": "StatusNotificationResponse.xml"}
+ENVELOPES = {"Soap11": (SOAP11_ENV, "text/xml; charset=utf-8"), "Soap12": (SOAP12_ENV, "application/soap+xml; charset=utf-8")}
+
+
+def soap_version(port: str) -> str:
+    """"Soap11" or "Soap12", from a port name such as MissiveSoap12 or MissiveStatusCallbackSoap11."""
+    version = port[-6:]
+    assert version in ENVELOPES, port
+    return version
 
 
 def soap_response(port: str, payload: bytes) -> bytes:
-    env_ns, _ = ENVELOPES[port]
-    body = payload.split(b"?>", 1)[1] if payload.startswith(b"<?xml") else payload
+    env_ns, _ = ENVELOPES[soap_version(port)]
+    body = etree.tostring(etree.fromstring(payload))  # the element alone: no XML declaration, no comment before it
     return (f'<?xml version="1.0" encoding="UTF-8"?><env:Envelope xmlns:env="{env_ns}"><env:Body>'.encode()
             + body + b"</env:Body></env:Envelope>")
 
@@ -419,24 +571,33 @@ def check_response(name: str, result) -> None:
         assert result.status == "cancelled"
     elif name == "CheckReachability":
         assert (result.reachable, result.channel, result.reason.code) == (True, "epost", "epost_mailbox")
+    elif name == "SetStatusCallback":
+        assert result.callbackId == "whk_01JDQ9B7W2E5R8T1Y4M6N9P3QZ"
+        assert result.signingSecret.startswith("whsec_") and len(base64.b64decode(result.signingSecret[6:], validate=True)) == 32
+    elif name == "RemoveStatusCallback":
+        assert result is True
+    elif name == "StatusNotification":
+        assert result is None  # the empty StatusNotificationResponse
+    else:
+        raise AssertionError(f"no check for {name}")
 
 
-@pytest.mark.parametrize("port", list(PORTS))
-@pytest.mark.parametrize("name", OPERATIONS)
-def test_zeep_round_trip(xmllint, tmp_path, port, name):
+@pytest.mark.parametrize("service_name,port,name", service_operations())
+def test_zeep_round_trip(xmllint, tmp_path, service_name, port, name):
     """zeep's request validates against the XSD; zeep reads the sample response."""
     if zeep is None:
         pytest.fail(f"zeep is missing ({ZEEP_IMPORT_ERROR}): pip install zeep", pytrace=False)
-    env_ns, content_type = ENVELOPES[port]
-    answer = soap_response(port, (SAMPLES / f"{name}.response.xml").read_bytes())
+    env_ns, content_type = ENVELOPES[soap_version(port)]
+    answer = soap_response(port, (SAMPLES / RESPONSE_SAMPLES[name]).read_bytes())
     client, transport = canned_client(200, answer, content_type)
-    service = client.bind("MissiveService", port)
+    service = client.bind(service_name, port)
     result = getattr(service, name)(**REQUESTS[name])
 
     (address, message, headers) = transport.sent[0]
-    assert address == ADDRESS
+    assert len(transport.sent) == 1
+    assert address == SERVICES[service_name][0]
     action = f"{NS}#{name}"
-    if port == "MissiveSoap11":
+    if soap_version(port) == "Soap11":
         assert headers["SOAPAction"] == f'"{action}"'
         assert headers["Content-Type"].startswith("text/xml")
     else:
@@ -450,8 +611,25 @@ def test_zeep_round_trip(xmllint, tmp_path, port, name):
     sent.write_bytes(etree.tostring(payload, xml_declaration=True, encoding="UTF-8"))
     validation = validate(xmllint, sent)
     assert validation.returncode == 0, validation.stderr
+    sent_children = list(dict.fromkeys(etree.QName(child).localname for child in payload))
+    assert sent_children == [p for p in INPUT_PARAMETERS[name] if p in REQUESTS[name]]
 
     check_response(name, result)
+
+
+@pytest.mark.parametrize("port", list(PORTS))
+def test_zeep_sends_a_minimal_set_status_callback(xmllint, tmp_path, port):
+    """Only url: soapVersion and eventType are left out, not sent empty."""
+    client, transport = canned_client(200, soap_response(port, (SAMPLES / "SetStatusCallback.response.xml").read_bytes()),
+                                      ENVELOPES[soap_version(port)][1])
+    client.bind("MissiveService", port).SetStatusCallback(url="https://erp.example.ch/missive/status")
+    envelope = etree.fromstring(transport.sent[0][1])
+    (payload,) = envelope.find(q("Body", ENVELOPES[soap_version(port)][0]))
+    expected = etree.parse(str(SAMPLES / "SetStatusCallback.minimal.request.xml")).getroot()
+    assert [(c.tag, c.text) for c in payload] == [(c.tag, c.text) for c in expected if c.tag is not etree.Comment]
+    sent = tmp_path / "SetStatusCallback.sent.xml"
+    sent.write_bytes(etree.tostring(payload, xml_declaration=True, encoding="UTF-8"))
+    assert validate(xmllint, sent).returncode == 0
 
 
 def test_zeep_sends_inline_base64(zeep_client):
@@ -463,7 +641,7 @@ def test_zeep_sends_inline_base64(zeep_client):
 def fault_envelope(port: str, code: str, text: str) -> bytes:
     detail = f'<m:fault xmlns:m="{NS}"><m:code>{code}</m:code><m:text>{text}</m:text></m:fault>'
     side = "Client" if code not in ("rate_limited", "temporarily_unavailable", "idempotency_in_flight", "internal_error") else "Server"
-    if port == "MissiveSoap11":
+    if soap_version(port) == "Soap11":
         body = (f"<soap:Fault><faultcode>soap:{side}</faultcode><faultstring>{text}</faultstring>"
                 f"<detail>{detail}</detail></soap:Fault>")
         return f'<soap:Envelope xmlns:soap="{SOAP11_ENV}"><soap:Body>{body}</soap:Body></soap:Envelope>'.encode()
@@ -480,7 +658,7 @@ def test_zeep_reads_the_fault_format(port, status):
     if zeep is None:
         pytest.fail(f"zeep is missing ({ZEEP_IMPORT_ERROR}): pip install zeep", pytrace=False)
     code = "not_found" if status != 500 or port == "MissiveSoap11" else "temporarily_unavailable"
-    client, _ = canned_client(status, fault_envelope(port, code, "No such envelope."), ENVELOPES[port][1])
+    client, _ = canned_client(status, fault_envelope(port, code, "No such envelope."), ENVELOPES[soap_version(port)][1])
     service = client.bind("MissiveService", port)
     with pytest.raises(zeep.exceptions.Fault) as raised:
         service.GetStatus(envelopeId="env_01JDQ8Z6X4T9V2K7M3N5P8R1SA")
@@ -494,13 +672,53 @@ def test_zeep_reads_the_fault_format(port, status):
         assert fault.code == "soap:Client"
 
 
+@pytest.mark.parametrize("port,status", [("MissiveSoap11", 500), ("MissiveSoap12", 400)])
+def test_zeep_reads_a_fault_of_set_status_callback(port, status):
+    """SetStatusCallback declares the MissiveFault too, e.g. for a refused URL."""
+    if zeep is None:
+        pytest.fail(f"zeep is missing ({ZEEP_IMPORT_ERROR}): pip install zeep", pytrace=False)
+    text = "/SetStatusCallback/url: must be https."
+    client, _ = canned_client(status, fault_envelope(port, "invalid_field", text), ENVELOPES[soap_version(port)][1])
+    with pytest.raises(zeep.exceptions.Fault) as raised:
+        client.bind("MissiveService", port).SetStatusCallback(url="http://erp.example.ch/missive/status")
+    assert raised.value.message == text
+    assert raised.value.detail.findtext(f"{q('fault')}/{q('code')}") == "invalid_field"
+
+
 def test_zeep_parses_a_status_notification(zeep_client):
     """A sender's callback endpoint written with zeep can read StatusNotification."""
     element = zeep_client.get_element(f"{{{NS}}}StatusNotification")
     node = etree.parse(str(SAMPLES / "StatusNotification.xml")).getroot()
     notification = element.parse(node, zeep_client.wsdl.types)
-    assert notification.event.type == "posted" and notification.event.channel == "physical"
-    assert notification.reference == "PAY-2026-11-0002"
+    assert notification.notificationId == "msg_01JDQ9C3D4E5F6G7H8J9K0M1N2"
+    assert notification.type == "envelope.posted"
+    event = notification.event
+    assert (event.id, event.envelopeId) == ("evt_01JDQ8Z6X5A0000000000000A6", "env_01JDQ9A0B1C2D3E4F5G6H7J8KA")
+    assert event.type == "posted" and event.channel == "physical" and event.reason is None
+    assert event.at == dt.datetime(2026, 11, 30, 16, 20, tzinfo=dt.timezone.utc)
+    assert not hasattr(notification, "reference")
+
+
+def test_zeep_parses_a_test_notification(zeep_client):
+    """webhook.test carries no event."""
+    element = zeep_client.get_element(f"{{{NS}}}StatusNotification")
+    node = etree.parse(str(SAMPLES / "StatusNotification.webhook-test.xml")).getroot()
+    notification = element.parse(node, zeep_client.wsdl.types)
+    assert (notification.notificationId, notification.type, notification.event) == (
+        "msg_01JDQ9C3D4E5F6G7H8J9K0M1N3", "webhook.test", None)
+
+
+@pytest.mark.parametrize("port", list(CALLBACK_PORTS))
+def test_zeep_callback_endpoint_reads_a_notification_envelope(port):
+    """The sender's side: zeep's callback binding parses the whole SOAP request Missive POSTs."""
+    if zeep is None:
+        pytest.fail(f"zeep is missing ({ZEEP_IMPORT_ERROR}): pip install zeep", pytrace=False)
+    client = zeep.Client(str(WSDL), transport=LocalFilesOnly())
+    operation = client.wsdl.services["MissiveStatusCallbackService"].ports[port].binding.get("StatusNotification")
+    envelope = etree.fromstring(soap_response(port, (SAMPLES / "StatusNotification.xml").read_bytes()))
+    parsed = operation.input.deserialize(envelope)
+    assert (parsed.notificationId, parsed.type) == ("msg_01JDQ9C3D4E5F6G7H8J9K0M1N2", "envelope.posted")
+    assert parsed.event.type == "posted" and parsed.event.envelopeId == "env_01JDQ9A0B1C2D3E4F5G6H7J8KA"
 
 
 def test_zeep_parses_the_fault_detail(zeep_client):

@@ -14,6 +14,23 @@ public protocol CredentialStore: Sendable {
     func principal(forSecretHash hash: String) async throws -> Principal?
     /// Records use of an API key (coarse: implementations may batch).
     func touch(_ key: APIKeyID, at: Date) async throws
+    /// The secrets of an organisation's active keys that can be read back (sealed at rest),
+    /// for WS-Security PasswordDigest, which hashes the secret with a nonce.
+    func digestCredentials(of organisation: OrganisationID) async throws -> [DigestCredential]
+    /// Records a WS-Security nonce until `expiresAt`; false if it was already used (a replay).
+    func claimNonce(_ nonce: String, organisation: OrganisationID, expiresAt: Date, now: Date) async throws -> Bool
+}
+
+/// An API key whose secret is available for a digest check.
+public struct DigestCredential: Sendable {
+    public var key: APIKeyID
+    public var mode: Mode
+    public var secret: String
+    public init(key: APIKeyID, mode: Mode, secret: String) {
+        self.key = key
+        self.mode = mode
+        self.secret = secret
+    }
 }
 
 /// Hashing and minting of bearer secrets. API keys carry 190 bits of randomness, so a fast

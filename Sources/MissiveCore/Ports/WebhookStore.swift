@@ -1,5 +1,15 @@
 import Foundation
 
+/// How messages to a subscription are written.
+public enum WebhookFormat: String, Sendable, Hashable, Codable, CaseIterable {
+    /// JSON signed per Standard Webhooks (the default).
+    case standardWebhooks = "standard-webhooks"
+    /// A SOAP 1.1 `StatusNotification` (the SOAP adapter's status callback), signed the same way.
+    case soap11 = "soap-1.1"
+    /// A SOAP 1.2 `StatusNotification`.
+    case soap12 = "soap-1.2"
+}
+
 /// A subscription of an organisation to status events.
 public struct WebhookSubscription: Sendable, Hashable {
     public var id: WebhookID
@@ -11,8 +21,10 @@ public struct WebhookSubscription: Sendable, Hashable {
     /// `whsec_` + base64 key; kept to sign deliveries, shown to the customer once.
     public var secret: String
     public var createdAt: Date
+    public var format: WebhookFormat
 
-    public init(id: WebhookID, organisationID: OrganisationID, url: String, description: String?, eventTypes: [EventType], secret: String, createdAt: Date) {
+    public init(id: WebhookID, organisationID: OrganisationID, url: String, description: String?, eventTypes: [EventType], secret: String, createdAt: Date, format: WebhookFormat = .standardWebhooks) {
+        self.format = format
         self.id = id
         self.organisationID = organisationID
         self.url = url
@@ -23,6 +35,25 @@ public struct WebhookSubscription: Sendable, Hashable {
     }
 
     public func wants(_ type: EventType) -> Bool { eventTypes.isEmpty || eventTypes.contains(type) }
+
+    /// A new signing secret: `whsec_` + base64 of 32 random bytes.
+    public static func mintSecret() -> String {
+        var key = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in key.indices { key[index] = generator.next() }
+        return "whsec_" + Data(key).base64EncodedString()
+    }
+
+    /// Checks a receiver URL: absolute http(s), a host, no credentials in it, at most 2048
+    /// characters; plain `http` only where the operator allows it (always in sandbox).
+    public static func checkURL(_ raw: String, allowPlainHTTP: Bool, pointer: String = "/url") throws(MissiveError) {
+        guard raw.count <= 2048, let url = URL(string: raw), let scheme = url.scheme?.lowercased(),
+              let host = url.host, !host.isEmpty, url.user == nil
+        else { throw MissiveError(.invalidField, "url must be an absolute http(s) URL.", pointer: pointer) }
+        guard scheme == "https" || (scheme == "http" && allowPlainHTTP) else {
+            throw MissiveError(.invalidField, allowPlainHTTP ? "url must use http or https." : "url must use https.", pointer: pointer)
+        }
+    }
 }
 
 /// One attempt to deliver a webhook message.
@@ -80,7 +111,9 @@ public struct ClaimedDelivery: Sendable, Hashable {
     public var url: String
     public var secret: String
     public var lease: String
-    public init(delivery: WebhookDelivery, url: String, secret: String, lease: String) {
+    public var format: WebhookFormat
+    public init(delivery: WebhookDelivery, url: String, secret: String, lease: String, format: WebhookFormat = .standardWebhooks) {
+        self.format = format
         self.delivery = delivery
         self.url = url
         self.secret = secret
@@ -94,6 +127,9 @@ public protocol WebhookStore: Sendable {
     func createSubscription(_ subscription: WebhookSubscription) async throws
     func subscriptions(of organisation: OrganisationID) async throws -> [WebhookSubscription]
     func subscription(_ id: WebhookID, organisation: OrganisationID) async throws -> WebhookSubscription?
+    /// Replaces the organisation's subscriptions in `formats` with `subscription` in one
+    /// transaction (the SOAP status callback: one per sender).
+    func replaceSubscriptions(in formats: [WebhookFormat], with subscription: WebhookSubscription) async throws
     /// Removes the subscription and abandons its pending deliveries; false if unknown.
     func deleteSubscription(_ id: WebhookID, organisation: OrganisationID) async throws -> Bool
     /// Enqueues a message outside the event flow (e.g. `webhook.test`).

@@ -15,12 +15,18 @@ extension SOAPEndpoint {
             }
             var results = ""
             var next = 0
+            // A clientReference twice in one batch is ambiguous: both items are refused.
+            var seen: [String: Int] = [:]
+            for item in items { if let reference = item.value("clientReference") { seen[reference, default: 0] += 1 } }
             for (index, item) in items.enumerated() {
                 let count = Self.documentCount(item)
                 let range = next..<(next + count)
                 next += count
                 do {
                     let documents = try await intake.documents(range)
+                    if let reference = item.value("clientReference"), seen[reference, default: 0] > 1 {
+                        throw SOAPFault(.client, "clientReference appears more than once in this batch.", code: "invalid_request")
+                    }
                     let payload = try await submit(item, documents: documents, organisation: organisation, key: key, mode: mode, element: nil)
                     results += "<m:result>\(SOAPWriter.element("index", String(index)))\(payload)</m:result>"
                 } catch {
@@ -42,6 +48,14 @@ extension SOAPEndpoint {
             let kind = try SOAPMapping.enumValue(operation.value("kind"), EnvelopeKind.self, "kind") ?? .letter
             let (channel, reason) = try await postOffice.reachability(of: SOAPMapping.recipient(element), kind: kind)
             return "<m:CheckReachabilityResponse>\(SOAPWriter.element("reachable", channel == nil ? "false" : "true"))\(SOAPWriter.element("channel", channel?.rawValue ?? "none"))<m:reason>\(SOAPWriter.element("code", reason.code))\(SOAPWriter.element("text", reason.text))</m:reason></m:CheckReachabilityResponse>"
+        case "SetStatusCallback":
+            return try await setStatusCallback(operation, organisation: organisation)
+        case "RemoveStatusCallback":
+            var removed = false
+            for subscription in try await postOffice.ports.webhooks.subscriptions(of: organisation) where subscription.format != .standardWebhooks {
+                removed = try await postOffice.ports.webhooks.deleteSubscription(subscription.id, organisation: organisation) || removed
+            }
+            return "<m:RemoveStatusCallbackResponse>\(SOAPWriter.element("removed", removed ? "true" : "false"))</m:RemoveStatusCallbackResponse>"
         default:
             throw SOAPFault(.client, "Unknown operation \(operation.name.local.prefix(64)); see the WSDL at /soap?wsdl.", code: "invalid_request")
         }
@@ -95,5 +109,33 @@ extension SOAPEndpoint {
         }
         let cursor = events.last?.id.rawValue ?? operation.value("after")
         return "<m:GetEventsResponse>\(events.map(SOAPMapping.event).joined())\(SOAPWriter.element("nextCursor", cursor))</m:GetEventsResponse>"
+    }
+
+    /// Sets the organisation's one SOAP status callback (replacing an earlier one, whose
+    /// pending messages are abandoned) and returns its id and signing secret (shown once).
+    private func setStatusCallback(_ operation: SOAPElement, organisation: OrganisationID) async throws -> String {
+        guard let url = operation.value("url")?.trimmingCharacters(in: .whitespaces) else { throw SOAPFault(.client, "url is required.", code: "invalid_request") }
+        do { try WebhookSubscription.checkURL(url, allowPlainHTTP: settings.allowPlainHTTPCallbacks, pointer: "url") } catch {
+            throw SOAPFault(error)
+        }
+        let format: WebhookFormat = switch operation.value("soapVersion") {
+        case nil, "1.1": .soap11
+        case "1.2": .soap12
+        default: throw SOAPFault(.client, "soapVersion is 1.1 or 1.2.", code: "invalid_field")
+        }
+        let types = try operation.children("eventType").map { element throws(SOAPFault) -> EventType in
+            guard let type = EventType(rawValue: element.text.trimmingCharacters(in: .whitespaces)) else {
+                throw SOAPFault(.client, "eventType must be one of the envelope statuses.", code: "invalid_field")
+            }
+            return type
+        }
+        guard types.count <= 11 else { throw SOAPFault(.client, "At most 11 eventType elements.", code: "invalid_request") }
+        let subscription = WebhookSubscription(
+            id: .generate(), organisationID: organisation, url: url, description: "SOAP status callback",
+            eventTypes: Array(Set(types)).sorted { $0.rawValue < $1.rawValue }, secret: WebhookSubscription.mintSecret(),
+            createdAt: postOffice.clock.now(), format: format
+        )
+        try await postOffice.ports.webhooks.replaceSubscriptions(in: [.soap11, .soap12], with: subscription)
+        return "<m:SetStatusCallbackResponse>\(SOAPWriter.element("callbackId", subscription.id.rawValue))\(SOAPWriter.element("signingSecret", subscription.secret))</m:SetStatusCallbackResponse>"
     }
 }

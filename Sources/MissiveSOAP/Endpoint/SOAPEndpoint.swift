@@ -11,7 +11,10 @@ public struct SOAPEndpoint: Sendable {
         public var maxDocumentBytes: Int64
         public var maxAttachments: Int
         public var maxBatchItems: Int
-        public init(maxDocumentBytes: Int64 = 25 * 1024 * 1024, maxAttachments: Int = 20, maxBatchItems: Int = 100) {
+        /// Allow `http://` status callback URLs (the sandbox; otherwise https only).
+        public var allowPlainHTTPCallbacks: Bool
+        public init(maxDocumentBytes: Int64 = 25 * 1024 * 1024, maxAttachments: Int = 20, maxBatchItems: Int = 100, allowPlainHTTPCallbacks: Bool = false) {
+            self.allowPlainHTTPCallbacks = allowPlainHTTPCallbacks
             self.maxDocumentBytes = maxDocumentBytes
             self.maxAttachments = maxAttachments
             self.maxBatchItems = maxBatchItems
@@ -23,21 +26,43 @@ public struct SOAPEndpoint: Sendable {
         public var status: Int
         public var contentType: String
         public var body: String
+        /// More headers: `WWW-Authenticate` for a 401, `Retry-After`.
+        public var headers: [String: String] = [:]
     }
 
     let postOffice: PostOffice
     let settings: Settings
+    let limiter: RateLimiter?
     let logger: Logger
 
-    public init(postOffice: PostOffice, settings: Settings = Settings(), logger: Logger) {
+    /// `limiter` is the per-key request budget shared with REST (nil: unlimited).
+    public init(postOffice: PostOffice, settings: Settings = Settings(), limiter: RateLimiter? = nil, logger: Logger) {
         self.postOffice = postOffice
         self.settings = settings
+        self.limiter = limiter
         self.logger = logger
     }
 
     /// Handles one request. `basic` is the HTTP Basic (username, password) if sent;
     /// `action` the SOAPAction header or the `action` parameter of the 1.2 Content-Type.
     public func handle(contentType: String, action: String?, basic: (String, String)?, body: some AsyncSequence<ArraySlice<UInt8>, any Error>) async -> Reply {
+        let reply = await answer(contentType: contentType, action: action, basic: basic, body: body)
+        // An MTOM request gets an MTOM answer (WCF's MTOM encoder accepts nothing else).
+        guard contentType.lowercased().hasPrefix("multipart/related"), reply.status != 415 else { return reply }
+        return Self.mtomPackaged(reply)
+    }
+
+    /// Wraps a reply as an XOP package with the envelope as its only (root) part.
+    static func mtomPackaged(_ reply: Reply) -> Reply {
+        let boundary = "uuid:" + UUID().uuidString.lowercased()
+        let inner = reply.contentType.split(separator: ";").first.map(String.init) ?? "text/xml"
+        var packaged = reply
+        packaged.contentType = "multipart/related; type=\"application/xop+xml\"; start=\"<root.message@missive>\"; start-info=\"\(inner)\"; boundary=\"\(boundary)\""
+        packaged.body = "--\(boundary)\r\nContent-Type: application/xop+xml; charset=utf-8; type=\"\(inner)\"\r\nContent-Transfer-Encoding: 8bit\r\nContent-ID: <root.message@missive>\r\n\r\n\(reply.body)\r\n--\(boundary)--\r\n"
+        return packaged
+    }
+
+    private func answer(contentType: String, action: String?, basic: (String, String)?, body: some AsyncSequence<ArraySlice<UInt8>, any Error>) async -> Reply {
         guard let announced = SOAPVersion.announced(byContentType: contentType) else {
             return reply(SOAPFault(.client, "Send SOAP 1.1 as text/xml or SOAP 1.2 as application/soap+xml.", code: "unsupported_media_type"), version: .soap11, status: 415)
         }
@@ -97,9 +122,13 @@ public struct SOAPEndpoint: Sendable {
     }
 
     /// SOAP 1.1 faults are HTTP 500; SOAP 1.2 Sender faults are 400 (SOAP 1.2 part 2 §7.5.1.2).
+    /// A missing or wrong HTTP Basic credential is a 401 with a challenge.
     func reply(_ fault: SOAPFault, version: SOAPVersion, status: Int? = nil) -> Reply {
-        let code = status ?? (version == .soap12 && fault.kind == .client ? 400 : 500)
-        return Reply(status: code, contentType: "\(version.mediaType); charset=utf-8", body: SOAPWriter(version: version).fault(fault))
+        let code = status ?? (fault.challenge ? 401 : version == .soap12 && fault.kind == .client ? 400 : 500)
+        var headers: [String: String] = [:]
+        if fault.challenge { headers["WWW-Authenticate"] = "Basic realm=\"missive\", charset=\"UTF-8\"" }
+        if let seconds = fault.retryAfter { headers["Retry-After"] = String(seconds) }
+        return Reply(status: code, contentType: "\(version.mediaType); charset=utf-8", body: SOAPWriter(version: version).fault(fault), headers: headers)
     }
 
     func checkAction(_ action: String?, operation: String, version: SOAPVersion) throws(SOAPFault) {

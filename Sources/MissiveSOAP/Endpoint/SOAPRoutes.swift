@@ -39,9 +39,13 @@ public enum SOAPRoutes {
         }
         router.post("/soap") { request, _ -> Response in
             let contentType = request.headers[.contentType] ?? ""
-            let action = request.headers[HTTPField.Name("SOAPAction")!] ?? Self.actionParameter(contentType)
+            let action = request.headers[HTTPField.Name("SOAPAction")!] ?? SOAPEndpoint.parameter("action", of: contentType)
             let reply = await endpoint.handle(contentType: contentType, action: action, basic: Self.basic(request.headers[.authorization]), body: request.body.map { ArraySlice($0.readableBytesView) })
-            return Response(status: .init(code: reply.status), headers: [.contentType: reply.contentType], body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+            var headers: HTTPFields = [.contentType: reply.contentType]
+            for (name, value) in reply.headers {
+                if let field = HTTPField.Name(name) { headers[field] = value }
+            }
+            return Response(status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
         }
     }
 
@@ -57,17 +61,6 @@ public enum SOAPRoutes {
             wsdl = wsdl.replacingOccurrences(of: "schemaLocation=\"missive.xsd\"", with: "schemaLocation=\"\(scheme)://\(host)/soap/missive.xsd\"")
         }
         return Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: wsdl)))
-    }
-
-    /// The `action` parameter of a SOAP 1.2 Content-Type.
-    static func actionParameter(_ contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1)
-            if pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "action" {
-                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-            }
-        }
-        return nil
     }
 
     /// Username and password of HTTP Basic.

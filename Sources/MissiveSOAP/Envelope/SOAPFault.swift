@@ -18,17 +18,25 @@ public struct SOAPFault: Error, Sendable, Equatable, CustomStringConvertible {
     public var kind: Kind
     public var code: String
     public var text: String
+    /// Answer with HTTP 401 and a Basic challenge (toolkits such as .NET send HTTP Basic
+    /// credentials only after one).
+    public var challenge: Bool
+    /// Seconds for a `Retry-After` header (rate limits, a store that cannot write now).
+    public var retryAfter: Int?
 
-    public init(_ kind: Kind, _ text: String, code: String? = nil) {
+    public init(_ kind: Kind, _ text: String, code: String? = nil, challenge: Bool = false, retryAfter: Int? = nil) {
         self.kind = kind
         self.text = text
         self.code = code ?? Self.defaultCode(kind)
+        self.challenge = challenge
+        self.retryAfter = retryAfter
     }
 
     /// The fault for a core error.
     public init(_ error: MissiveError) {
-        let serverSide: Set<MissiveError.Code> = [.unavailable, .channelUnavailable]
-        self.init(serverSide.contains(error.code) ? .server : .client, error.reason, code: error.code.rawValue)
+        let serverSide: Set<MissiveError.Code> = [.unavailable, .channelUnavailable, .idempotencyInFlight]
+        let isServer = serverSide.contains(error.code)
+        self.init(isServer ? .server : .client, error.reason, code: error.code.rawValue, retryAfter: isServer ? 1 : nil)
     }
 
     static func defaultCode(_ kind: Kind) -> String {

@@ -25,11 +25,15 @@ extension SOAPRequestReader {
             guard textBytes <= 4096 else { throw SOAPFault(.client, "A security header value is too long.", code: "invalid_request") }
             let text = String(decoding: bytes, as: UTF8.self)
             guard var current = token else { return }
-            switch headerPath.last {
-            case "Username": current.username += text
-            case "Password": current.password += text
-            case "Nonce": current.nonce = (current.nonce ?? "") + text
-            case "Created": current.created = (current.created ?? "") + text
+            // Security/UsernameToken/{Username, Password, Nonce, Created}, Security/Timestamp/Expires
+            // (a Timestamp's own Created is not the token's).
+            let parent = headerPath.count >= 2 ? headerPath[headerPath.count - 2] : ""
+            switch (parent, headerPath.last) {
+            case ("UsernameToken", "Username"): current.username += text
+            case ("UsernameToken", "Password"): current.password += text
+            case ("UsernameToken", "Nonce"): current.nonce = (current.nonce ?? "") + text
+            case ("UsernameToken", "Created"): current.created = (current.created ?? "") + text
+            case ("Timestamp", "Expires"): current.expires = (current.expires ?? "") + text
             default: break
             }
             token = current

@@ -19,6 +19,8 @@ public struct SOAPRequestReader: Sendable {
         public var isDigest = false
         public var nonce: String?
         public var created: String?
+        /// `wsu:Timestamp/wsu:Expires` of the same Security header.
+        public var expires: String?
     }
 
     /// A document of the request: where its bytes come from.

@@ -8,9 +8,15 @@ public struct SOAPWriter: Sendable {
     }
 
     /// A response whose Body holds `payload` (already serialised XML).
-    public func envelope(body payload: String) -> String {
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope xmlns:soap=\"\(version.namespace)\" xmlns:m=\"\(SOAPRequestReader.namespace)\"><soap:Body>\(payload)</soap:Body></soap:Envelope>"
+    public func envelope(body payload: String, header: String = "") -> String {
+        let head = header.isEmpty ? "" : "<soap:Header>\(header)</soap:Header>"
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope xmlns:soap=\"\(version.namespace)\" xmlns:m=\"\(SOAPRequestReader.namespace)\">\(head)<soap:Body>\(payload)</soap:Body></soap:Envelope>"
     }
+
+    /// The SOAP 1.2 `Upgrade` header block a VersionMismatch fault carries (SOAP 1.2 part 1
+    /// §5.4.7 and appendix A): the envelope versions this endpoint speaks, preferred first.
+    static let upgrade = "<upg:Upgrade xmlns:upg=\"\(SOAPVersion.soap12.namespace)\"><upg:SupportedEnvelope qname=\"v12:Envelope\" xmlns:v12=\"\(SOAPVersion.soap12.namespace)\"/><upg:SupportedEnvelope qname=\"v11:Envelope\" xmlns:v11=\"\(SOAPVersion.soap11.namespace)\"/></upg:Upgrade>"
+
 
     /// A fault envelope.
     public func fault(_ fault: SOAPFault) -> String {
@@ -23,7 +29,7 @@ public struct SOAPWriter: Sendable {
             case .versionMismatch: "soap:VersionMismatch"
             case .mustUnderstand: "soap:MustUnderstand"
             }
-            return envelope(body: "<soap:Fault><faultcode>\(code)</faultcode><faultstring>\(Self.escape(fault.text))</faultstring><detail>\(detail)</detail></soap:Fault>")
+            return envelope(body: "<soap:Fault><faultcode>\(code)</faultcode><faultstring>\(Self.escape(fault.text))</faultstring><detail>\(detail)</detail></soap:Fault>", header: fault.kind == .versionMismatch ? Self.upgrade : "")
         case .soap12:
             let code = switch fault.kind {
             case .client: "soap:Sender"
@@ -31,7 +37,7 @@ public struct SOAPWriter: Sendable {
             case .versionMismatch: "soap:VersionMismatch"
             case .mustUnderstand: "soap:MustUnderstand"
             }
-            return envelope(body: "<soap:Fault><soap:Code><soap:Value>\(code)</soap:Value><soap:Subcode><soap:Value>m:\(Self.escape(fault.code))</soap:Value></soap:Subcode></soap:Code><soap:Reason><soap:Text xml:lang=\"en\">\(Self.escape(fault.text))</soap:Text></soap:Reason><soap:Detail>\(detail)</soap:Detail></soap:Fault>")
+            return envelope(body: "<soap:Fault><soap:Code><soap:Value>\(code)</soap:Value><soap:Subcode><soap:Value>m:\(Self.escape(fault.code))</soap:Value></soap:Subcode></soap:Code><soap:Reason><soap:Text xml:lang=\"en\">\(Self.escape(fault.text))</soap:Text></soap:Reason><soap:Detail>\(detail)</soap:Detail></soap:Fault>", header: fault.kind == .versionMismatch ? Self.upgrade : "")
         }
     }
 

@@ -79,9 +79,7 @@ public enum SOAPMapping {
 
     static func date(_ text: String?, _ field: String) throws(SOAPFault) -> Date? {
         guard let text else { return nil }
-        for style in [Date.ISO8601FormatStyle(includingFractionalSeconds: true), Date.ISO8601FormatStyle()] {
-            if let date = try? style.parse(text) { return date }
-        }
+        if let date = Timestamp.parse(text) { return date }
         throw SOAPFault(.client, "\(field) must be an xs:dateTime with a time zone.", code: "invalid_field")
     }
 
