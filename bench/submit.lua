@@ -1,43 +1,37 @@
 -- wrk script for the Missive submission benchmark (driven by bench/bench.py).
 --
--- Every request is the same multipart/form-data POST: an `envelope` JSON part
--- {"recipient": <BENCH_RECIPIENT>} and a `document` part with the PDF at BENCH_PDF.
+-- Every request is the same POST of a body that bench.py prepared in a file: the REST
+-- multipart/form-data submission (envelope JSON + ~100 KB PDF), or the SOAP 1.1
+-- SubmitLetter envelope with the PDF inline (base64) or as an MTOM/XOP package.
 -- Environment:
---   BENCH_PDF        path of the PDF to send
---   BENCH_RECIPIENT  recipient JSON object (from sandbox.json)
---   BENCH_API_KEY    organisation API key
---   BENCH_PATH       /v1/envelopes (measured) or /v1/sandbox/noop (baseline)
+--   BENCH_BODY          path of the request body (bytes sent as they are)
+--   BENCH_CONTENT_TYPE  Content-Type header of that body
+--   BENCH_AUTHORIZATION Authorization header ("Bearer mk_..." or "Basic ...")
+--   BENCH_SOAP_ACTION   SOAPAction header (SOAP 1.1 only; unset for REST)
+--   BENCH_PATH          /v1/envelopes, /v1/sandbox/noop or /soap
 --
 -- done() prints one line `BENCH_RESULT {json}` with requests/s, latency percentiles and
--- the number of 2xx / non-2xx answers (counted per thread in response()).
+-- the number of 2xx / non-2xx answers (counted per thread in response()); a SOAP fault is
+-- an HTTP 500, so it counts as non-2xx like any REST error.
 
-local pdf_path = assert(os.getenv("BENCH_PDF"), "BENCH_PDF not set")
-local recipient = assert(os.getenv("BENCH_RECIPIENT"), "BENCH_RECIPIENT not set")
-local api_key = assert(os.getenv("BENCH_API_KEY"), "BENCH_API_KEY not set")
-local path = os.getenv("BENCH_PATH") or "/v1/envelopes"
+local body_path = assert(os.getenv("BENCH_BODY"), "BENCH_BODY not set")
+local content_type = assert(os.getenv("BENCH_CONTENT_TYPE"), "BENCH_CONTENT_TYPE not set")
+local authorization = assert(os.getenv("BENCH_AUTHORIZATION"), "BENCH_AUTHORIZATION not set")
+local soap_action = os.getenv("BENCH_SOAP_ACTION")
+local path = assert(os.getenv("BENCH_PATH"), "BENCH_PATH not set")
 
-local f = assert(io.open(pdf_path, "rb"))
-local pdf = f:read("*a")
+local f = assert(io.open(body_path, "rb"))
+local body = f:read("*a")
 f:close()
-
-local boundary = "----missive-bench-5f2c9a7e1d"
-local body = table.concat({
-  "--", boundary, "\r\n",
-  'Content-Disposition: form-data; name="envelope"\r\n',
-  "Content-Type: application/json\r\n\r\n",
-  '{"recipient":', recipient, '}', "\r\n",
-  "--", boundary, "\r\n",
-  'Content-Disposition: form-data; name="document"; filename="letter.pdf"\r\n',
-  "Content-Type: application/pdf\r\n\r\n",
-  pdf, "\r\n",
-  "--", boundary, "--\r\n",
-})
 
 wrk.method = "POST"
 wrk.path = path
 wrk.body = body
-wrk.headers["Content-Type"] = "multipart/form-data; boundary=" .. boundary
-wrk.headers["Authorization"] = "Bearer " .. api_key
+wrk.headers["Content-Type"] = content_type
+wrk.headers["Authorization"] = authorization
+if soap_action and soap_action ~= "" then
+  wrk.headers["SOAPAction"] = soap_action
+end
 
 -- Per-thread counters (each wrk thread has its own Lua state).
 local threads = {}

@@ -41,8 +41,22 @@ public struct MultipartRelatedSplitter: Sendable {
     /// Feeds bytes; returns the events they complete.
     public mutating func feed(_ bytes: [UInt8]) throws(SOAPFault) -> [Event] {
         var events: [Event] = []
-        for byte in bytes {
-            try step(byte, into: &events)
+        var index = 0
+        while index < bytes.count {
+            // In a body with no partial match, everything up to the next CR is content.
+            if case .body = state, boundary.matched == 0 {
+                let end = bytes.withUnsafeBufferPointer { buffer -> Int in
+                    guard let base = buffer.baseAddress, let found = memchr(base + index, Int32(boundary.delimiter[0]), buffer.count - index) else { return buffer.count }
+                    return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                }
+                if end > index {
+                    pendingBody.append(contentsOf: bytes[index..<end])
+                    index = end
+                    continue
+                }
+            }
+            try step(bytes[index], into: &events)
+            index += 1
         }
         if !pendingBody.isEmpty {
             events.append(.body(pendingBody))
@@ -92,7 +106,8 @@ public struct MultipartRelatedSplitter: Sendable {
         case .preamble, .body:
             let (before, released, complete) = boundary.step(byte)
             if released > 0, case .body = state {
-                pendingBody.append(contentsOf: boundary.delimiter.prefix(min(before, released)))
+                let fromDelimiter = min(before, released)
+                if fromDelimiter > 0 { pendingBody.append(contentsOf: boundary.delimiter[0..<fromDelimiter]) }
                 if released > before { pendingBody.append(byte) }
             }
             if complete {
