@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .systemLibrary(
@@ -43,6 +46,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            // Streaming MIME reader and writer (RFC 2045-2049, 2047, 2231, 3464): no
+            // dependencies, so it can be fuzzed alone.
+            name: "MissiveMIME",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MissiveSMTP",
+            dependencies: [
+                "MissiveCore", "MissiveMIME",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -93,7 +116,7 @@ let package = Package(
         .target(
             name: "MissiveServer",
             dependencies: [
-                "MissiveCore", "MissiveStore", "MissiveChannels", "MissiveREST", "MissiveSOAP",
+                "MissiveCore", "MissiveStore", "MissiveChannels", "MissiveREST", "MissiveSOAP", "MissiveSMTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,13 +126,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "missive",
             dependencies: [
-                "MissiveServer", "MissiveCore", "MissiveStore",
+                "MissiveServer", "MissiveCore", "MissiveStore", "MissiveSMTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +147,21 @@ let package = Package(
         .testTarget(
             name: "MissiveSOAPTests",
             dependencies: ["MissiveSOAP", "MissiveCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MissiveMIMETests",
+            dependencies: ["MissiveMIME"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MissiveSMTPTests",
+            dependencies: [
+                "MissiveSMTP", "MissiveMIME", "MissiveCore", "MissiveStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

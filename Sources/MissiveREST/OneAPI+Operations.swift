@@ -31,7 +31,7 @@ extension OneAPI {
         clock.advance(by: TimeInterval(body.seconds))
         try await hooks.clockMoved(clock.offsetSeconds)
         postOffice.jobsAvailable.signal()
-        postOffice.deliveriesAvailable.signal()
+        postOffice.eventsCommitted()
         return .ok(.init(body: .json(.init(now: clock.now(), offsetSeconds: Int64(clock.offsetSeconds)))))
     }
 }

@@ -36,7 +36,41 @@ public struct MissiveConfiguration: Sendable, Codable {
     /// `<data>/keys/secrets.key`, created on first run. Keep it out of database backups.
     public var secretsKeyFile: String?
 
+    /// The SMTP listener's port (`0` picks a free one). It runs when `smtpDomain` is set,
+    /// and always in the sandbox.
+    public var smtpPort: Int = 2525
+    /// The hub's recipient domain: mail to `<recipient>@<smtpDomain>` becomes letters
+    /// (sandbox default `letters.sandbox.missive.ch`).
+    public var smtpDomain: String?
+    /// The name in the SMTP greeting and DSNs (default: `smtpDomain`).
+    public var smtpHostname: String?
+    /// STARTTLS certificate chain and private key (PEM). The sandbox makes its own.
+    public var smtpCertificate: String?
+    public var smtpPrivateKey: String?
+    /// Client networks that may send without SMTP AUTH, each for one organisation.
+    public var smtpAllowlist: [SMTPAllowlistEntry] = []
+    /// Largest message (SIZE); default twice `maxDocumentBytes` plus 4 MiB for base64.
+    public var smtpMaxMessageBytes: Int?
+    /// Idle seconds allowed while waiting for a command or content (RFC 5321: 5 minutes).
+    public var smtpTimeoutSeconds: Double = 300
+    public var smtpMaxSessionsPerClient: Int = 20
+    /// Where delivery status notifications go: `host:port` of a relay (e.g. the local
+    /// Postfix). Without one they are written to `<data>/mail-outbox/` as `.eml` files.
+    public var smtpSmarthost: String?
+
     public init() {}
+
+    /// A client network allowed to relay without SMTP AUTH.
+    public struct SMTPAllowlistEntry: Sendable, Codable {
+        /// CIDR, e.g. `10.1.2.0/24`.
+        public var network: String
+        public var organisation: String
+        /// `live` (default) or `test`.
+        public var mode: String?
+    }
+
+    /// The hub's SMTP recipient domain, or nil when SMTP is off.
+    var effectiveSMTPDomain: String? { smtpDomain ?? (sandbox ? "letters.sandbox.missive.ch" : nil) }
 
     var secretsKeyPath: String { secretsKeyFile ?? SecretsKeyFile.defaultPath(dataDirectory: dataDirectory) }
     var dataURL: URL { URL(fileURLWithPath: dataDirectory, isDirectory: true) }

@@ -5,6 +5,7 @@ import Logging
 import MissiveChannels
 import MissiveCore
 import MissiveREST
+import MissiveSMTP
 import MissiveStore
 import NIOCore
 import ServiceLifecycle
@@ -75,14 +76,19 @@ public final class MissiveHub: Sendable {
         self.listening = listening
 
         let seed = configuration.sandbox ? try await SandboxSeed.ensure(in: store) : nil
+        if let seed { try await seed.ensureSMTP(in: store) }
+        let smtpDomain = configuration.effectiveSMTPDomain
+        let announcer = SandboxAnnouncer(seed: seed, folder: data, waitsForSMTP: smtpDomain != nil, logger: logger)
         let application = try Self.makeApplication(configuration: configuration, postOffice: postOffice, store: store, clock: clock, logger: logger) { port in
             let url = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
             if let parsed = URL(string: url) { listening.listen(at: parsed) }
             logger.info("listening", metadata: ["http.url": "\(url)"])
-            if let seed {
-                do { try seed.write(to: data, httpURL: url) } catch { logger.error("could not write sandbox.json") }
-                print(seed.banner(httpURL: url, file: data.appendingPathComponent("sandbox.json")))
-                fflush(nil)
+            announcer.http(url)
+        }
+        var smtpServer: SMTPServer?
+        if let smtpDomain {
+            smtpServer = try await Self.makeSMTPServer(configuration: configuration, domain: smtpDomain, postOffice: postOffice, store: store, logger: logger) { port, certificate in
+                announcer.smtp(.init(host: configuration.host, port: port, domain: smtpDomain, certificate: certificate))
             }
         }
         let sender = WebhookSender(store: store, client: httpClient, clock: clock, retry: rules.webhookRetry, wake: postOffice.deliveriesAvailable, logger: logger)
@@ -102,6 +108,18 @@ public final class MissiveHub: Sendable {
             NamedService("dispatcher") { await dispatcher.run() },
             NamedService("webhooks") { await sender.run() },
         ]
+        if let smtpServer {
+            services.append(smtpServer)
+            let delivery = DSNDelivery(outbox: store, transport: try Self.dsnTransport(configuration), retry: rules.webhookRetry, clock: clock, logger: logger)
+            let mailLoop = WorkLoop<OutgoingMail>(concurrency: 8, idle: .seconds(1), wake: postOffice.mailAvailable, claim: { limit in
+                try await store.claimMail(limit: limit, now: clock.now(), leaseDuration: 120)
+            }, perform: { mail in
+                await delivery.deliver(mail)
+            }, nextDue: {
+                try await store.nextMailDue()
+            }, clock: clock)
+            services.append(NamedService("dsn") { await mailLoop.run() })
+        }
         services.append(application)
         self.services = services
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MissiveCore
+import MissiveSMTP
 import MissiveStore
 
 /// The sandbox's demo organisation and test recipients, one per outcome. Created once per
@@ -62,7 +63,7 @@ struct SandboxSeed: Codable, Sendable {
     }
 
     /// What a newcomer needs to send a first letter, printed once the sandbox listens.
-    func banner(httpURL: String, file: URL) -> String {
+    func banner(httpURL: String, file: URL, smtp: SMTPInfo? = nil) -> String {
         var lines = [
             "",
             "Missive sandbox is ready at \(httpURL)",
@@ -86,17 +87,58 @@ struct SandboxSeed: Codable, Sendable {
             "         -F 'document=@letter.pdf;type=application/pdf' \(httpURL)/v1/envelopes",
             "",
         ]
+        if let smtp {
+            lines += [
+                "  SMTP: \(smtp.host):\(smtp.port), STARTTLS, AUTH with user \(organisationId) and the API key,",
+                "    MAIL FROM:<letters@\(Self.senderDomain)>, RCPT TO:<physical@\(smtp.domain)> (any test recipient's id), a PDF attached.",
+                "",
+            ]
+        }
         return lines.joined(separator: "\n")
     }
 
+    /// The sandbox's SMTP side, once it listens.
+    struct SMTPInfo: Sendable {
+        var host: String
+        var port: Int
+        var domain: String
+        var certificate: String?
+    }
+
+    /// The demo organisation's verified sender domain.
+    static let senderDomain = "demo.sandbox.missive.ch"
+
+    /// Gives the demo organisation its sender domain and an alias per test recipient (the
+    /// recipient's id), so `physical@<hub domain>` reaches the physical test recipient.
+    /// Idempotent; runs on every start.
+    func ensureSMTP(in store: SQLiteStore) async throws {
+        let organisation = OrganisationID(unchecked: organisationId)
+        try await store.addSenderDomain(Self.senderDomain, organisation: organisation)
+        for recipient in recipients {
+            let json = try JSONEncoder().encode(AnyCodable.object(recipient.recipient))
+            guard let parsed = SMTPRecipientJSON.recipient(from: json) else { continue }
+            try await store.setAlias(recipient.id, recipient: parsed, organisation: organisation)
+        }
+    }
+
     /// Writes `sandbox.json` (atomically) once the server listens.
-    func write(to directory: URL, httpURL: String) throws {
+    func write(to directory: URL, httpURL: String, smtp: SMTPInfo? = nil) throws {
         var object: [String: AnyCodable] = [
             "httpURL": .string(httpURL), "apiKey": .string(apiKey), "organisationId": .string(organisationId),
         ]
+        if let smtp {
+            object["smtpHost"] = .string(smtp.host)
+            object["smtpPort"] = .int(smtp.port)
+            object["smtpDomain"] = .string(smtp.domain)
+            object["smtpUsername"] = .string(organisationId)
+            object["smtpPassword"] = .string(apiKey)
+            object["smtpFrom"] = .string("letters@\(Self.senderDomain)")
+            if let certificate = smtp.certificate { object["smtpCertificate"] = .string(certificate) }
+        }
         object["recipients"] = .array(recipients.map { recipient in
             var item: [String: AnyCodable] = ["id": .string(recipient.id), "outcome": .string(recipient.outcome), "recipient": .object(recipient.recipient), "description": .string(recipient.description)]
             if let key = recipient.mailboxKey { item["mailboxKey"] = .string(key) }
+            if let smtp { item["smtpAddress"] = .string("\(recipient.id)@\(smtp.domain)") }
             return .object(item)
         })
         let encoder = JSONEncoder()
@@ -109,12 +151,14 @@ struct SandboxSeed: Codable, Sendable {
 /// A JSON value.
 enum AnyCodable: Codable, Sendable, Hashable {
     case string(String)
+    case int(Int)
     case object([String: AnyCodable])
     case array([AnyCodable])
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) { self = .string(text) }
+        else if let number = try? container.decode(Int.self) { self = .int(number) }
         else if let array = try? container.decode([AnyCodable].self) { self = .array(array) }
         else { self = .object(try container.decode([String: AnyCodable].self)) }
     }
@@ -123,6 +167,7 @@ enum AnyCodable: Codable, Sendable, Hashable {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let text): try container.encode(text)
+        case .int(let number): try container.encode(number)
         case .object(let object): try container.encode(object)
         case .array(let array): try container.encode(array)
         }

@@ -34,6 +34,12 @@ public struct MissiveDatabase: Sendable {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: Schema.v2)
         }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: Schema.v3)
+        }
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: Schema.v4)
+        }
         return migrator
     }
 }

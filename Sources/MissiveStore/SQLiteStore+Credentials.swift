@@ -44,6 +44,30 @@ extension SQLiteStore: CredentialStore {
         }
     }
 
+    public func senderDomainOwner(_ domain: String) async throws -> OrganisationID? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT organisation_id FROM sender_domains WHERE domain = ?", arguments: [domain.lowercased()]).map(OrganisationID.init(unchecked:))
+        }
+    }
+
+    /// Records that `organisation` verified `domain` for sending (a domain has one owner).
+    public func addSenderDomain(_ domain: String, organisation: OrganisationID) async throws {
+        let domain = domain.lowercased()
+        try await write { db in
+            if let owner = try String.fetchOne(db, sql: "SELECT organisation_id FROM sender_domains WHERE domain = ?", arguments: [domain]), owner != organisation.rawValue {
+                throw MissiveError(.conflict, "The domain belongs to another organisation.")
+            }
+            try db.execute(sql: "INSERT OR IGNORE INTO sender_domains (domain, organisation_id, created_at) VALUES (?, ?, ?)", arguments: [domain, organisation.rawValue, Date().storage])
+        }
+    }
+
+    /// The sender domains of an organisation.
+    public func senderDomains(of organisation: OrganisationID) async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT domain FROM sender_domains WHERE organisation_id = ? ORDER BY domain", arguments: [organisation.rawValue])
+        }
+    }
+
     public func claimNonce(_ nonce: String, organisation: OrganisationID, expiresAt: Date, now: Date) async throws -> Bool {
         try await write { db in
             try db.execute(sql: "DELETE FROM wsse_nonces WHERE expires_at < ?", arguments: [now.storage])

@@ -72,4 +72,31 @@ extension SQLiteStore: RecipientDirectory {
             preference: DeliveryPreference(rawValue: row["preference"]) ?? .digital, verified: row["verified"], optedOut: row["opted_out"]
         )
     }
+
+    public func alias(_ name: String, organisation: OrganisationID) async throws -> Recipient? {
+        let json = try await read { db in
+            try String.fetchOne(db, sql: "SELECT recipient FROM recipient_aliases WHERE organisation_id = ? AND alias = ?", arguments: [organisation.rawValue, name.lowercased()])
+        }
+        return try json.flatMap { try JSONColumn.decode(Recipient.self, $0) }
+    }
+
+    /// Saves (or replaces) an alias in the organisation's address book.
+    public func setAlias(_ name: String, recipient: Recipient, organisation: OrganisationID) async throws {
+        try recipient.validate()
+        guard name.utf8.count <= 64, name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]*/) != nil else {
+            throw MissiveError(.invalidField, "An alias is 1 to 64 letters, digits, dots, dashes or underscores.")
+        }
+        let json = try JSONColumn.encode(recipient)
+        try await write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO recipient_aliases (organisation_id, alias, recipient, created_at) VALUES (?, ?, ?, ?)", arguments: [organisation.rawValue, name.lowercased(), json, Date().storage])
+        }
+    }
+
+    /// The organisation's aliases.
+    public func aliases(of organisation: OrganisationID) async throws -> [(String, Recipient)] {
+        let rows = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT alias, recipient FROM recipient_aliases WHERE organisation_id = ? ORDER BY alias", arguments: [organisation.rawValue]).map { ($0["alias"] as String, $0["recipient"] as String) }
+        }
+        return try rows.compactMap { alias, json in try JSONColumn.decode(Recipient.self, json).map { (alias, $0) } }
+    }
 }

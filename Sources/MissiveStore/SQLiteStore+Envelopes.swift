@@ -30,17 +30,22 @@ extension SQLiteStore: EnvelopeStore {
                 try JSONColumn.encode(envelope.print), try JSONColumn.encode(envelope.invoice), EnvelopeStatus.accepted.rawValue,
                 envelope.createdAt.storage, envelope.updatedAt.storage,
             ])
+        if let mailReturn = submission.mailReturn {
+            try db.execute(sql: "INSERT INTO mail_returns (envelope_id, mail_return) VALUES (?, ?)", arguments: [envelope.id.rawValue, try JSONColumn.encode(mailReturn)])
+        }
         try insertEvent(submission.acceptedEvent, db)
         try db.execute(sql: "INSERT INTO jobs (kind, envelope_id, run_at) VALUES (?, ?, ?)", arguments: [Job.Kind.route.rawValue, envelope.id.rawValue, submission.routeAt.storage])
         return .accepted(envelope)
     }
 
-    /// Appends an event and enqueues its webhook messages in the same transaction.
+    /// Appends an event and enqueues its webhook messages and delivery status notification
+    /// in the same transaction.
     static func insertEvent(_ event: StatusEvent, _ db: Database) throws {
         try db.execute(sql: "INSERT INTO events (id, envelope_id, organisation_id, type, at, channel, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
             event.id.rawValue, event.envelopeID.rawValue, event.organisationID.rawValue, event.type.rawValue, event.at.storage,
             event.channel?.rawValue, try JSONColumn.encode(event.reason), event.detail.isEmpty ? nil : try JSONColumn.encode(event.detail),
         ])
+        try enqueueMail(for: event, db)
         let subscriptions = try Row.fetchAll(db, sql: "SELECT id, event_types FROM webhooks WHERE organisation_id = ?", arguments: [event.organisationID.rawValue])
         guard !subscriptions.isEmpty else { return }
         let payload = WebhookMessage.body(for: event)

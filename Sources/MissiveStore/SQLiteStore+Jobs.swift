@@ -68,6 +68,7 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(sql: "UPDATE jobs SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
             try db.execute(sql: "UPDATE webhook_deliveries SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
+            try db.execute(sql: "UPDATE mail_outbox SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
         }
     }
 }

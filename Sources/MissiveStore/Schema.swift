@@ -166,4 +166,46 @@ enum Schema {
     CREATE INDEX wsse_nonces_by_expiry ON wsse_nonces(expires_at);
     ALTER TABLE webhooks ADD COLUMN format TEXT NOT NULL DEFAULT 'standard-webhooks';
     """
+
+    /// v3: sender domains verified per organisation (SMTP MAIL FROM) and recipient aliases
+    /// (an organisation's address book, mailed as `<alias>@<hub domain>`).
+    static let v3 = """
+    CREATE TABLE sender_domains (
+        domain TEXT PRIMARY KEY,
+        organisation_id TEXT NOT NULL REFERENCES organisations(id),
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX sender_domains_by_organisation ON sender_domains(organisation_id);
+    CREATE TABLE recipient_aliases (
+        organisation_id TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (organisation_id, alias)
+    ) WITHOUT ROWID;
+    """
+
+    /// v4: SMTP return paths (per envelope) and the outbox of delivery status notifications.
+    static let v4 = """
+    CREATE TABLE mail_returns (
+        envelope_id TEXT PRIMARY KEY,
+        mail_return TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE mail_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        organisation_id TEXT NOT NULL,
+        envelope_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        mail_return TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempt_count INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at REAL,
+        created_at REAL NOT NULL,
+        lease TEXT,
+        lease_until REAL
+    );
+    CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE status = 'pending';
+    """
 }

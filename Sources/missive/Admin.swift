@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MissiveCore
+import MissiveSMTP
 import MissiveStore
 
 /// Opens the data folder's store for an admin command (safe while a server runs on it).
@@ -19,7 +20,21 @@ func printJSON(_ object: [String: Any]) throws {
 
 /// `missive org …`
 struct OrganisationCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "org", abstract: "Sender organisations.", subcommands: [Create.self, List.self])
+    static let configuration = CommandConfiguration(commandName: "org", abstract: "Sender organisations.", subcommands: [Create.self, List.self, AddDomain.self])
+
+    struct AddDomain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-domain", abstract: "Record a sender domain the organisation proved it owns (SMTP MAIL FROM).")
+        @OptionGroup var data: DataOptions
+        @Option(help: "org_… id.") var organisation: String
+        @Option(help: "e.g. erp.example.ch") var domain: String
+        func run() async throws {
+            guard let id = OrganisationID(rawValue: organisation) else { throw ValidationError("Not an organisation id.") }
+            guard domain.wholeMatch(of: /[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+/) != nil else { throw ValidationError("Not a domain name.") }
+            let store = try openStore(data)
+            try await store.addSenderDomain(domain, organisation: id)
+            print(try await store.senderDomains(of: id).joined(separator: "\n"))
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a verified organisation and print its first API key (shown once).")
@@ -112,6 +127,38 @@ struct DirectoryCommand: AsyncParsableCommand {
         func run() async throws {
             for entry in try await openStore(data).directoryEntries() {
                 print("\(entry.id)\t\(entry.kind.rawValue)\t\(entry.mailboxID.map(\.rawValue) ?? "-")\t\(entry.preference.rawValue)\t\(entry.eBillID ?? "-")")
+            }
+        }
+    }
+}
+
+/// `missive alias …`: an organisation's address book (SMTP `<alias>@<hub domain>`).
+struct AliasCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "alias", abstract: "Recipient aliases of an organisation.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Save a recipient under a short name (replaces an alias of that name).")
+        @OptionGroup var data: DataOptions
+        @Option(help: "org_… id.") var organisation: String
+        @Option(help: "Letters, digits, . - _ (e.g. a customer number).") var alias: String
+        @Option(help: "The recipient as oneAPI JSON, e.g. '{\"postal\": {…}}'.") var recipient: String
+        func run() async throws {
+            guard let id = OrganisationID(rawValue: organisation) else { throw ValidationError("Not an organisation id.") }
+            guard let parsed = SMTPRecipientJSON.recipient(from: Data(recipient.utf8)) else { throw ValidationError("--recipient is not a recipient JSON object.") }
+            try await openStore(data).setAlias(alias, recipient: parsed, organisation: id)
+            print("\(alias.lowercased())")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List an organisation's aliases.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "org_… id.") var organisation: String
+        func run() async throws {
+            guard let id = OrganisationID(rawValue: organisation) else { throw ValidationError("Not an organisation id.") }
+            for (alias, recipient) in try await openStore(data).aliases(of: id) {
+                let kind = recipient.ePostAddress != nil ? "epost" : recipient.uid != nil ? "uid" : recipient.eBillID != nil ? "ebill" : "postal"
+                print("\(alias)\t\(kind)")
             }
         }
     }

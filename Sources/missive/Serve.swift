@@ -28,6 +28,12 @@ struct Serve: AsyncParsableCommand {
     var printSpool: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
+    @Option(name: .customLong("smtp-port"), help: "SMTP port, 0 for any free port (env MISSIVE_SMTP_PORT, default 2525).")
+    var smtpPort: Int?
+    @Option(name: .customLong("smtp-domain"), help: "The hub's recipient domain; turns the SMTP listener on (env MISSIVE_SMTP_DOMAIN).")
+    var smtpDomain: String?
+    @Option(name: .customLong("smtp-smarthost"), help: "host:port of the relay for delivery status notifications (env MISSIVE_SMTP_SMARTHOST; default: files in DATA/mail-outbox).")
+    var smtpSmarthost: String?
 
     func run() async throws {
         let configuration = try resolvedConfiguration()
@@ -61,6 +67,9 @@ struct Serve: AsyncParsableCommand {
         if let value = environment["MISSIVE_EBILL_TOKEN"] { configuration.eBillToken = value }
         if environment["MISSIVE_SANDBOX"] == "1" { configuration.sandbox = true }
         if let value = environment["MISSIVE_SECRETS_KEY_FILE"] { configuration.secretsKeyFile = value }
+        if let value = environment["MISSIVE_SMTP_PORT"].flatMap(Int.init) { configuration.smtpPort = value }
+        if let value = environment["MISSIVE_SMTP_DOMAIN"] { configuration.smtpDomain = value }
+        if let value = environment["MISSIVE_SMTP_SMARTHOST"] { configuration.smtpSmarthost = value }
         configuration.dataDirectory = data.dataDirectory
         if sandbox { configuration.sandbox = true }
         if let host { configuration.host = host }
@@ -71,6 +80,10 @@ struct Serve: AsyncParsableCommand {
         if let eBillURL { configuration.eBillURL = eBillURL }
         if let printSpool { configuration.printSpool = printSpool }
         if let logLevel { configuration.logLevel = logLevel }
+        if let smtpPort { configuration.smtpPort = smtpPort }
+        if let smtpDomain { configuration.smtpDomain = smtpDomain }
+        if let smtpSmarthost { configuration.smtpSmarthost = smtpSmarthost }
+        guard (0...65535).contains(configuration.smtpPort) else { throw ValidationError("--smtp-port must be 0 to 65535.") }
         guard (0...65535).contains(configuration.httpPort) else { throw ValidationError("--http-port must be 0 to 65535.") }
         guard configuration.maxDocumentBytes > 0 else { throw ValidationError("--max-document-bytes must be positive.") }
         configuration.maxRequestBytes = max(configuration.maxRequestBytes, configuration.maxDocumentBytes * 2 + 1_048_576)

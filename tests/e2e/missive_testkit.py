@@ -174,7 +174,9 @@ class MissiveServer:
     # -- lifecycle -------------------------------------------------------------------
 
     def command(self) -> list[str]:
-        return [str(self.binary), "serve", "--sandbox", "--data-dir", str(self.data_dir), "--http-port", "0", *self.extra_args]
+        # Port 0 for HTTP and SMTP: tests run several servers side by side.
+        smtp = [] if "--smtp-port" in self.extra_args else ["--smtp-port", "0"]
+        return [str(self.binary), "serve", "--sandbox", "--data-dir", str(self.data_dir), "--http-port", "0", *smtp, *self.extra_args]
 
     def start(self, timeout: float = 60.0) -> "MissiveServer":
         if not self.binary.exists():

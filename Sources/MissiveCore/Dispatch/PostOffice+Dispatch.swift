@@ -12,7 +12,7 @@ extension PostOffice {
             case .printFallback: try await printFallback(job)
             }
             jobsAvailable.signal()
-            deliveriesAvailable.signal()
+            eventsCommitted()
         } catch let error as MissiveError where error.code == .illegalTransition {
             // The envelope moved on (e.g. cancelled meanwhile): this job has nothing left to do.
             logger.notice("job outdated", metadata: [LogKey.job: "\(job.kind.rawValue)", LogKey.envelopeID: "\(job.envelopeID)", LogKey.error: "\(error.reason)"])
@@ -154,7 +154,7 @@ extension PostOffice {
         do {
             try await ports.envelopes.apply(change)
             jobsAvailable.signal()
-            deliveriesAvailable.signal()
+            eventsCommitted()
         } catch let error as MissiveError where error.code == .conflict || error.code == .illegalTransition {
             return  // dispatched meanwhile: the preference applies to later letters
         }

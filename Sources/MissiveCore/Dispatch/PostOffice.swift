@@ -45,6 +45,14 @@ public final class PostOffice: Sendable {
     public let jobsAvailable = WakeSignal()
     /// Signalled when webhook deliveries were committed.
     public let deliveriesAvailable = WakeSignal()
+    /// Signalled when delivery status notifications may have been committed.
+    public let mailAvailable = WakeSignal()
+
+    /// Events were committed: their webhook messages and notifications wait in the outboxes.
+    public func eventsCommitted() {
+        deliveriesAvailable.signal()
+        mailAvailable.signal()
+    }
     let channelsByMode: @Sendable (Mode) -> ChannelSet
     let logger: Logger
     private let inFlight = Mutex<Set<String>>([])
@@ -88,12 +96,12 @@ public final class PostOffice: Sendable {
         let event = StatusEvent(envelopeID: envelope.id, organisationID: organisation, type: .accepted, at: now)
         let submission = Submission(
             envelope: envelope, acceptedEvent: event, requestHash: draft.fingerprint,
-            ingressResponse: try render(envelope), routeAt: max(now, draft.policy.notBefore ?? now)
+            ingressResponse: try render(envelope), routeAt: max(now, draft.policy.notBefore ?? now), mailReturn: draft.mailReturn
         )
         let result = try await ports.envelopes.accept(submission)
         if case .accepted = result {
             jobsAvailable.signal()
-            deliveriesAvailable.signal()
+            eventsCommitted()
         }
         return result
     }
@@ -123,7 +131,7 @@ public final class PostOffice: Sendable {
         } catch let error as MissiveError where error.code == .illegalTransition {
             throw MissiveError(.conflict, "The envelope changed state and can no longer be cancelled.")
         }
-        deliveriesAvailable.signal()
+        eventsCommitted()
         return try await envelope(id, organisation: organisation)
     }
 
@@ -147,7 +155,7 @@ public final class PostOffice: Sendable {
             let event = StatusEvent(envelopeID: letter.envelopeID, organisationID: letter.organisationID, type: .consulted, at: now, channel: .ePost, detail: ["letterId": letterID.rawValue])
             do {
                 try await ports.envelopes.apply(EnvelopeChange(envelopeID: letter.envelopeID, events: [event]))
-                deliveriesAvailable.signal()
+                eventsCommitted()
             } catch let error as MissiveError where error.code == .illegalTransition {
                 logger.warning("consultation not recorded", metadata: [LogKey.envelopeID: "\(letter.envelopeID)", LogKey.error: "\(error.reason)"])
             }
@@ -177,7 +185,7 @@ public final class PostOffice: Sendable {
         }
         let event = StatusEvent(envelopeID: id, organisationID: record.envelope.organisationID, type: type, at: clock.now(), channel: channel, reason: reason, detail: detail)
         try await ports.envelopes.apply(EnvelopeChange(envelopeID: id, events: [event]))
-        deliveriesAvailable.signal()
+        eventsCommitted()
     }
 }
 

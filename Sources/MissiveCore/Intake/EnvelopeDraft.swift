@@ -15,8 +15,11 @@ public struct EnvelopeDraft: Sendable, Hashable, Codable {
     public var policy: ChannelPolicy
     public var print: PrintOptions
     public var invoice: InvoiceDetails?
+    /// SMTP: where delivery status notifications go (not part of the fingerprint).
+    public var mailReturn: MailReturn?
 
-    public init(ingress: Ingress, ingressReference: String? = nil, kind: EnvelopeKind = .letter, title: String? = nil, reference: String? = nil, recipient: Recipient, documents: [DocumentRef], policy: ChannelPolicy = ChannelPolicy(), print: PrintOptions = PrintOptions(), invoice: InvoiceDetails? = nil) {
+    public init(ingress: Ingress, ingressReference: String? = nil, kind: EnvelopeKind = .letter, title: String? = nil, reference: String? = nil, recipient: Recipient, documents: [DocumentRef], policy: ChannelPolicy = ChannelPolicy(), print: PrintOptions = PrintOptions(), invoice: InvoiceDetails? = nil, mailReturn: MailReturn? = nil) {
+        self.mailReturn = mailReturn
         self.ingress = ingress
         self.ingressReference = ingressReference
         self.kind = kind
@@ -34,6 +37,7 @@ public struct EnvelopeDraft: Sendable, Hashable, Codable {
     public var fingerprint: String {
         var copy = self
         copy.ingressReference = nil
+        copy.mailReturn = nil
         copy.documents = documents.map { document in
             var document = document
             document.storageKey = ""

@@ -17,6 +17,8 @@ public protocol CredentialStore: Sendable {
     /// The secrets of an organisation's active keys that can be read back (sealed at rest),
     /// for WS-Security PasswordDigest, which hashes the secret with a nonce.
     func digestCredentials(of organisation: OrganisationID) async throws -> [DigestCredential]
+    /// The organisation that verified this sender domain (SMTP `MAIL FROM`), if any.
+    func senderDomainOwner(_ domain: String) async throws -> OrganisationID?
     /// Records a WS-Security nonce until `expiresAt`; false if it was already used (a replay).
     func claimNonce(_ nonce: String, organisation: OrganisationID, expiresAt: Date, now: Date) async throws -> Bool
 }

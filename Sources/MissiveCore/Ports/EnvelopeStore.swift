@@ -12,8 +12,11 @@ public struct Submission: Sendable {
     public var ingressResponse: Data?
     /// When routing may start (now, or the policy's `notBefore`).
     public var routeAt: Date
+    /// SMTP senders: where notifications go, stored with the envelope.
+    public var mailReturn: MailReturn?
 
-    public init(envelope: Envelope, acceptedEvent: StatusEvent, requestHash: String, ingressResponse: Data?, routeAt: Date) {
+    public init(envelope: Envelope, acceptedEvent: StatusEvent, requestHash: String, ingressResponse: Data?, routeAt: Date, mailReturn: MailReturn? = nil) {
+        self.mailReturn = mailReturn
         self.envelope = envelope
         self.acceptedEvent = acceptedEvent
         self.requestHash = requestHash

@@ -9,6 +9,9 @@ public protocol RecipientDirectory: Sendable {
     func entry(forMailbox mailbox: MailboxID) async throws -> DirectoryEntry?
     /// Changes an entry's delivery preference.
     func setPreference(_ preference: DeliveryPreference, for entry: DirectoryEntryID) async throws
+    /// A recipient an organisation saved under a short name (its address book; e.g. a
+    /// customer number mailed as `<alias>@<hub domain>` over SMTP). Case-insensitive.
+    func alias(_ name: String, organisation: OrganisationID) async throws -> Recipient?
 }
 
 /// A letter in a recipient's digital mailbox.

@@ -85,6 +85,7 @@ func withHub(
     configuration.sandbox = true
     configuration.host = "127.0.0.1"
     configuration.httpPort = 0
+    configuration.smtpPort = 0
     configuration.dataDirectory = dataDirectory.path
     configuration.webhookRetryBaseSeconds = 0.2
     configuration.rateLimit = 0

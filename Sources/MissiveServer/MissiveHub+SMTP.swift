@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import MissiveCore
+import MissiveSMTP
+import MissiveStore
+import NIOCore
+import NIOSSL
+import Synchronization
+
+extension MissiveHub {
+    /// The SMTP listener: STARTTLS with the configured certificate (the sandbox makes one),
+    /// AUTH with organisation API keys, the allowlisted client networks.
+    static func makeSMTPServer(
+        configuration: MissiveConfiguration, domain: String, postOffice: PostOffice, store: SQLiteStore, logger: Logger,
+        onListening: @escaping @Sendable (Int, String?) -> Void
+    ) async throws -> SMTPServer {
+        var certificatePath: String?
+        var tls: NIOSSLContext?
+        if let certificate = configuration.smtpCertificate, let key = configuration.smtpPrivateKey {
+            tls = try SandboxTLS.context(certificate: certificate, privateKey: key)
+            certificatePath = certificate
+        } else if configuration.sandbox {
+            let files = try await SandboxTLS.ensure(in: configuration.dataURL.appendingPathComponent("tls"))
+            tls = try SandboxTLS.context(certificate: files.certificate, privateKey: files.privateKey)
+            certificatePath = files.certificate
+        } else {
+            logger.warning("smtp has no TLS certificate: STARTTLS and AUTH are off, only allowlisted networks can send")
+        }
+        var allowlist: [(network: SMTPNetwork, principal: SMTPPrincipal)] = []
+        for entry in configuration.smtpAllowlist {
+            guard let network = SMTPNetwork(entry.network), let organisation = OrganisationID(rawValue: entry.organisation) else {
+                throw MissiveError(.invalidField, "smtpAllowlist: \(entry.network) is not a network or \(entry.organisation) not an organisation id.")
+            }
+            let mode = Mode(rawValue: entry.mode ?? "live") ?? .live
+            allowlist.append((network, SMTPPrincipal(organisation: organisation, principal: "network:\(entry.network)", mode: mode)))
+        }
+        let announcedCertificate = certificatePath
+        let maxMessageBytes = configuration.smtpMaxMessageBytes ?? (configuration.maxDocumentBytes * 2 + 4 * 1024 * 1024)
+        let server = SMTPServer(
+            configuration: .init(
+                host: configuration.host, port: configuration.smtpPort, hostname: configuration.smtpHostname ?? domain,
+                maxMessageBytes: maxMessageBytes, maxDocumentBytes: Int64(configuration.maxDocumentBytes),
+                timeout: .milliseconds(Int64(configuration.smtpTimeoutSeconds * 1000)),
+                maxSessionsPerClient: configuration.smtpMaxSessionsPerClient, tls: tls, allowlist: allowlist
+            ),
+            postOffice: postOffice, policy: SMTPPolicy(hubDomain: domain, credentials: store, directory: store), logger: logger,
+            onListening: { port in onListening(port, announcedCertificate) }
+        )
+        return server
+    }
+}
+
+extension MissiveHub {
+    /// Where notifications go: the smarthost, or files in `<data>/mail-outbox/`.
+    static func dsnTransport(_ configuration: MissiveConfiguration) throws -> DSNDelivery.Transport {
+        guard let smarthost = configuration.smtpSmarthost else {
+            return .folder(configuration.dataURL.appendingPathComponent("mail-outbox"))
+        }
+        let parts = smarthost.split(separator: ":")
+        guard let portText = parts.last, let port = Int(portText), parts.count >= 2, (1...65535).contains(port) else {
+            throw MissiveError(.invalidField, "smtpSmarthost must be host:port.")
+        }
+        let host = parts.dropLast().joined(separator: ":").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return .smtp(.init(host: host, port: port, heloName: configuration.smtpHostname ?? configuration.effectiveSMTPDomain ?? "missive"))
+    }
+}
+
+/// Writes `sandbox.json` and prints the banner once every listener is up.
+final class SandboxAnnouncer: Sendable {
+    private struct State {
+        var httpURL: String?
+        var smtp: SandboxSeed.SMTPInfo?
+        var done = false
+    }
+
+    let seed: SandboxSeed?
+    let folder: URL
+    let waitsForSMTP: Bool
+    let logger: Logger
+    private let state = Mutex(State())
+
+    init(seed: SandboxSeed?, folder: URL, waitsForSMTP: Bool, logger: Logger) {
+        self.seed = seed
+        self.folder = folder
+        self.waitsForSMTP = waitsForSMTP
+        self.logger = logger
+    }
+
+    func http(_ url: String) {
+        announce { $0.httpURL = url }
+    }
+
+    func smtp(_ info: SandboxSeed.SMTPInfo) {
+        announce { $0.smtp = info }
+    }
+
+    private func announce(_ update: (inout State) -> Void) {
+        let ready: (String, SandboxSeed.SMTPInfo?)? = state.withLock { state in
+            update(&state)
+            guard !state.done, let url = state.httpURL, !waitsForSMTP || state.smtp != nil else { return nil }
+            state.done = true
+            return (url, state.smtp)
+        }
+        guard let seed, let (url, smtp) = ready else { return }
+        do { try seed.write(to: folder, httpURL: url, smtp: smtp) } catch { logger.error("could not write sandbox.json") }
+        print(seed.banner(httpURL: url, file: folder.appendingPathComponent("sandbox.json"), smtp: smtp))
+        fflush(nil)
+    }
+}
