@@ -60,6 +60,78 @@ public struct MissiveConfiguration: Sendable, Codable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey {
+        case dataDirectory
+        case host
+        case httpPort
+        case sandbox
+        case maxDocumentBytes
+        case maxRequestBytes
+        case rateLimit
+        case webhookRetryBaseSeconds
+        case webhookMaxAttempts
+        case channelRetryBaseSeconds
+        case eBillURL
+        case eBillToken
+        case printSpool
+        case allowPlainHTTPWebhooks
+        case logLevel
+        case secretsKeyFile
+        case smtpPort
+        case smtpDomain
+        case smtpHostname
+        case smtpCertificate
+        case smtpPrivateKey
+        case smtpAllowlist
+        case smtpMaxMessageBytes
+        case smtpTimeoutSeconds
+        case smtpMaxSessionsPerClient
+        case smtpSmarthost
+    }
+
+    /// Every key is optional in a config file: what is absent keeps its default; an unknown
+    /// key is refused, so a typo does not pass silently.
+    public init(from decoder: any Decoder) throws {
+        let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { CodingKeys(rawValue: $0) == nil }
+        guard unknown.isEmpty else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Unknown configuration key(s): \(unknown.sorted().joined(separator: ", "))"))
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        dataDirectory = try container.decodeIfPresent(String.self, forKey: .dataDirectory) ?? dataDirectory
+        host = try container.decodeIfPresent(String.self, forKey: .host) ?? host
+        httpPort = try container.decodeIfPresent(Int.self, forKey: .httpPort) ?? httpPort
+        sandbox = try container.decodeIfPresent(Bool.self, forKey: .sandbox) ?? sandbox
+        maxDocumentBytes = try container.decodeIfPresent(Int.self, forKey: .maxDocumentBytes) ?? maxDocumentBytes
+        maxRequestBytes = try container.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? maxRequestBytes
+        rateLimit = try container.decodeIfPresent(Double.self, forKey: .rateLimit) ?? rateLimit
+        webhookRetryBaseSeconds = try container.decodeIfPresent(Double.self, forKey: .webhookRetryBaseSeconds) ?? webhookRetryBaseSeconds
+        webhookMaxAttempts = try container.decodeIfPresent(Int.self, forKey: .webhookMaxAttempts) ?? webhookMaxAttempts
+        channelRetryBaseSeconds = try container.decodeIfPresent(Double.self, forKey: .channelRetryBaseSeconds) ?? channelRetryBaseSeconds
+        eBillURL = try container.decodeIfPresent(String.self, forKey: .eBillURL)
+        eBillToken = try container.decodeIfPresent(String.self, forKey: .eBillToken)
+        printSpool = try container.decodeIfPresent(String.self, forKey: .printSpool)
+        allowPlainHTTPWebhooks = try container.decodeIfPresent(Bool.self, forKey: .allowPlainHTTPWebhooks) ?? allowPlainHTTPWebhooks
+        logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? logLevel
+        secretsKeyFile = try container.decodeIfPresent(String.self, forKey: .secretsKeyFile)
+        smtpPort = try container.decodeIfPresent(Int.self, forKey: .smtpPort) ?? smtpPort
+        smtpDomain = try container.decodeIfPresent(String.self, forKey: .smtpDomain)
+        smtpHostname = try container.decodeIfPresent(String.self, forKey: .smtpHostname)
+        smtpCertificate = try container.decodeIfPresent(String.self, forKey: .smtpCertificate)
+        smtpPrivateKey = try container.decodeIfPresent(String.self, forKey: .smtpPrivateKey)
+        smtpAllowlist = try container.decodeIfPresent([SMTPAllowlistEntry].self, forKey: .smtpAllowlist) ?? smtpAllowlist
+        smtpMaxMessageBytes = try container.decodeIfPresent(Int.self, forKey: .smtpMaxMessageBytes)
+        smtpTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .smtpTimeoutSeconds) ?? smtpTimeoutSeconds
+        smtpMaxSessionsPerClient = try container.decodeIfPresent(Int.self, forKey: .smtpMaxSessionsPerClient) ?? smtpMaxSessionsPerClient
+        smtpSmarthost = try container.decodeIfPresent(String.self, forKey: .smtpSmarthost)
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     /// A client network allowed to relay without SMTP AUTH.
     public struct SMTPAllowlistEntry: Sendable, Codable {
         /// CIDR, e.g. `10.1.2.0/24`.

@@ -163,6 +163,34 @@ struct SMTPIntakeTests {
         #expect(drafts[0].1.kind == .invoice)
     }
 
+    @Test("letters@ takes recipient, kind, title and policy from a missive.json part")
+    func manifest() async throws {
+        let fixture = try await Fixture()
+        defer { fixture.remove() }
+        let json = #"{"recipient": {"postal": {"name": "Dora Papier", "street": "Postgasse", "houseNumber": "5", "postcode": "4051", "town": "Basel"}}, "kind": "contract", "title": "Vertrag 2027", "reference": "V-1", "policy": {"mode": "physicalOnly"}}"#
+        let text = "From: letters@beispiel.example\r\nSubject: ignored\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: application/json; name=\"missive.json\"\r\nContent-Disposition: attachment; filename=\"missive.json\"\r\n\r\n\(json)\r\n--m\r\nContent-Type: application/octet-stream; name=\"vertrag.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\(Data(Self.pdf).base64EncodedString())\r\n--m--\r\n"
+        var intake = SMTPMessageIntake(blobs: fixture.blobs, limits: .init(maxDocumentBytes: 1_000_000, maxAttachments: 20))
+        await intake.feed(Array(text.utf8))
+        guard case .success(let message) = await intake.finish() else { Issue.record("not read"); return }
+        #expect(message.documents.first?.filename == "vertrag.pdf")
+        var transaction = SMTPTransaction(from: Self.path("letters@beispiel.example"), parameters: .init())
+        transaction.recipients = [SMTPAcceptedRecipient(path: Self.path("letters@letters.example"), parameters: .init(), target: .fromMessage)]
+        guard case .success(let drafts) = SMTPEnvelopeMapping.drafts(message, transaction: transaction, hostname: "h", arrival: Date()) else { Issue.record("refused"); return }
+        let draft = drafts[0].1
+        #expect(draft.recipient.postal?.name == "Dora Papier")
+        #expect(draft.kind == .contract)
+        #expect(draft.title == "Vertrag 2027")
+        #expect(draft.reference == "V-1")
+        #expect(draft.policy.mode == .physicalOnly)
+        #expect(draft.ingressReference == nil)  // no Message-ID: no idempotency reference
+
+        var broken = SMTPMessageIntake(blobs: fixture.blobs, limits: .init(maxDocumentBytes: 1_000_000, maxAttachments: 20))
+        await broken.feed(Array(text.replacingOccurrences(of: json, with: "{not json").utf8))
+        guard case .success(let brokenMessage) = await broken.finish() else { Issue.record("not read"); return }
+        guard case .failure(let refusal) = SMTPEnvelopeMapping.drafts(brokenMessage, transaction: transaction, hostname: "h", arrival: Date()) else { Issue.record("bad manifest accepted"); return }
+        #expect(refusal.reply.code == 554)
+    }
+
     @Test("a notification is an RFC 3464 report our own MIME reader can read back")
     func dsn() throws {
         let mailReturn = MailReturn(returnPath: "letters@beispiel.example", notify: nil, envelopeID: "QQ314159", returnContent: "HDRS", originalRecipient: "rfc822;k-4711@letters.example", finalRecipient: "k-4711@letters.example", messageID: "abc-1@beispiel.example", subject: "Rechnung März", headers: "Subject: Rechnung\r\nMessage-ID: <abc-1@beispiel.example>\r\n", arrivalDate: Date(timeIntervalSince1970: 1_780_000_000), reportingMTA: "letters.example")

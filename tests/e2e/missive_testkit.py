@@ -87,12 +87,8 @@ def make_pdf(text: str = "Missive e2e test letter", pad_to: int = 0, binary_padd
         if binary_padding:
             # Deterministic pseudo-random bytes (no dependency on os.urandom for repeatability).
             seed = hashlib.sha256(text.encode()).digest()
-            chunks = []
-            counter = 0
-            while sum(map(len, chunks)) < missing:
-                chunks.append(hashlib.sha256(seed + counter.to_bytes(8, "big")).digest())
-                counter += 1
-            payload = b"".join(chunks)[:missing]
+            count = missing // 32 + 1
+            payload = b"".join(hashlib.sha256(seed + counter.to_bytes(8, "big")).digest() for counter in range(count))[:missing]
         else:
             payload = (b"% padding " * (missing // 10 + 1))[:missing]
         objects.append(b"<< /Length %d >>\nstream\n" % len(payload) + payload + b"\nendstream")

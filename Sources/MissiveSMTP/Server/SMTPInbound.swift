@@ -29,10 +29,13 @@ final class SMTPInboundTagger: ChannelInboundHandler {
         switch event {
         case let tls as TLSUserEvent:
             if case .handshakeCompleted = tls { secure = true }
+        // The async bridge hands reads on at channelReadComplete: signals need one too.
         case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
             context.fireChannelRead(wrapInboundOut(.timeout))
+            context.fireChannelReadComplete()
         case is SMTPShutdownEvent:
             context.fireChannelRead(wrapInboundOut(.shutdown))
+            context.fireChannelReadComplete()
         default:
             context.fireUserInboundEventTriggered(event)
         }
