@@ -97,6 +97,7 @@ def main() -> None:
     ap.add_argument("--pdf-kb", type=int, default=100)
     ap.add_argument("--out", type=Path, default=HERE / "results" / "smtp-latest.md")
     args = ap.parse_args()
+    args.bin = str(Path(args.bin).resolve())
     for tool in ("smtp-source", "smtp-sink", "postfix"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is missing: run scripts/postfix-relay install (Debian package postfix)")
