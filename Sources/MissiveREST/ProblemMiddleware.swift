@@ -147,6 +147,7 @@ struct APIProblem: Encodable, Sendable {
         case .forbidden: (403, "Forbidden")
         case .idempotencyInFlight: (409, "Request in progress")
         case .idempotencyMismatch: (422, "Idempotency key reused")
+        case .virusDetected: (422, "Virus detected")
         case .conflict, .illegalTransition: (409, "Conflict")
         case .rateLimited: (429, "Too many requests")
         case .unavailable, .channelUnavailable: (503, "Temporarily unavailable")

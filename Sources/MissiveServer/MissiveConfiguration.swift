@@ -57,6 +57,10 @@ public struct MissiveConfiguration: Sendable, Codable {
     /// Where delivery status notifications go: `host:port` of a relay (e.g. the local
     /// Postfix). Without one they are written to `<data>/mail-outbox/` as `.eml` files.
     public var smtpSmarthost: String?
+    /// clamd, which scans every document before acceptance: `tcp:HOST:PORT` or
+    /// `unix:/run/clamav/clamd.ctl`; `off` switches scanning off. Required outside the
+    /// sandbox; in the sandbox scanning is off unless set.
+    public var virusScanner: String?
 
     public init() {}
 
@@ -87,6 +91,7 @@ public struct MissiveConfiguration: Sendable, Codable {
         case smtpTimeoutSeconds
         case smtpMaxSessionsPerClient
         case smtpSmarthost
+        case virusScanner
     }
 
     /// Every key is optional in a config file: what is absent keeps its default; an unknown
@@ -123,6 +128,7 @@ public struct MissiveConfiguration: Sendable, Codable {
         smtpTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .smtpTimeoutSeconds) ?? smtpTimeoutSeconds
         smtpMaxSessionsPerClient = try container.decodeIfPresent(Int.self, forKey: .smtpMaxSessionsPerClient) ?? smtpMaxSessionsPerClient
         smtpSmarthost = try container.decodeIfPresent(String.self, forKey: .smtpSmarthost)
+        virusScanner = try container.decodeIfPresent(String.self, forKey: .virusScanner)
     }
 
     private struct AnyKey: CodingKey {

@@ -67,8 +67,9 @@ public final class MissiveHub: Sendable {
             channelRetry: RetryPolicy(base: configuration.channelRetryBaseSeconds, cap: 3600, maxAttempts: 12),
             webhookRetry: RetryPolicy(base: configuration.webhookRetryBaseSeconds, cap: 7200, maxAttempts: configuration.webhookMaxAttempts)
         )
+        let scanner = try Self.virusScanner(configuration, blobs: blobs, logger: logger)
         let postOffice = PostOffice(
-            ports: .init(envelopes: store, directory: store, mailboxes: store, blobs: blobs, webhooks: store, credentials: store),
+            ports: .init(envelopes: store, directory: store, mailboxes: store, blobs: blobs, webhooks: store, credentials: store, scanner: scanner),
             channels: { mode in mode == .test ? testChannels : liveChannels }, clock: clock, rules: rules, logger: logger
         )
         self.postOffice = postOffice
@@ -138,6 +139,28 @@ public final class MissiveHub: Sendable {
             throw error
         }
         try await httpClient.shutdown()
+    }
+}
+
+extension MissiveHub {
+    /// clamd, or nothing: only the sandbox may run without a scanner unless told `off`.
+    static func virusScanner(_ configuration: MissiveConfiguration, blobs: FileBlobStore, logger: Logger) throws -> (any VirusScanner)? {
+        switch configuration.virusScanner {
+        case "off"?:
+            logger.warning("virus scanning is off: documents are accepted unscanned")
+            return nil
+        case let text?:
+            guard let address = ClamdScanner.Address(text) else {
+                throw MissiveError(.invalidField, "virusScanner must be tcp:HOST:PORT, unix:/path or off.")
+            }
+            return ClamdScanner(address: address, blobs: blobs, logger: logger)
+        case nil:
+            guard configuration.sandbox else {
+                throw MissiveError(.invalidField, "Set virusScanner (clamd: tcp:HOST:PORT or unix:/path), or \"off\" to accept documents unscanned.")
+            }
+            logger.notice("sandbox: virus scanning is off (set --virus-scanner to use clamd)")
+            return nil
+        }
     }
 }
 

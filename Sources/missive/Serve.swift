@@ -32,6 +32,8 @@ struct Serve: AsyncParsableCommand {
     var smtpPort: Int?
     @Option(name: .customLong("smtp-domain"), help: "The hub's recipient domain; turns the SMTP listener on (env MISSIVE_SMTP_DOMAIN).")
     var smtpDomain: String?
+    @Option(name: .customLong("virus-scanner"), help: "clamd: tcp:HOST:PORT or unix:PATH, or off (env MISSIVE_VIRUS_SCANNER; required outside the sandbox).")
+    var virusScanner: String?
     @Option(name: .customLong("smtp-smarthost"), help: "host:port of the relay for delivery status notifications (env MISSIVE_SMTP_SMARTHOST; default: files in DATA/mail-outbox).")
     var smtpSmarthost: String?
 
@@ -70,6 +72,7 @@ struct Serve: AsyncParsableCommand {
         if let value = environment["MISSIVE_SMTP_PORT"].flatMap(Int.init) { configuration.smtpPort = value }
         if let value = environment["MISSIVE_SMTP_DOMAIN"] { configuration.smtpDomain = value }
         if let value = environment["MISSIVE_SMTP_SMARTHOST"] { configuration.smtpSmarthost = value }
+        if let value = environment["MISSIVE_VIRUS_SCANNER"] { configuration.virusScanner = value }
         configuration.dataDirectory = data.dataDirectory
         if sandbox { configuration.sandbox = true }
         if let host { configuration.host = host }
@@ -83,6 +86,7 @@ struct Serve: AsyncParsableCommand {
         if let smtpPort { configuration.smtpPort = smtpPort }
         if let smtpDomain { configuration.smtpDomain = smtpDomain }
         if let smtpSmarthost { configuration.smtpSmarthost = smtpSmarthost }
+        if let virusScanner { configuration.virusScanner = virusScanner }
         guard (0...65535).contains(configuration.smtpPort) else { throw ValidationError("--smtp-port must be 0 to 65535.") }
         guard (0...65535).contains(configuration.httpPort) else { throw ValidationError("--http-port must be 0 to 65535.") }
         guard configuration.maxDocumentBytes > 0 else { throw ValidationError("--max-document-bytes must be positive.") }

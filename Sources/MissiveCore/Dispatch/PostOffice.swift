@@ -13,8 +13,11 @@ public final class PostOffice: Sendable {
         public var blobs: any BlobStore
         public var webhooks: any WebhookStore
         public var credentials: any CredentialStore
+        /// Scans every document before acceptance; nil only where scanning is switched off.
+        public var scanner: (any VirusScanner)?
 
-        public init(envelopes: any EnvelopeStore, directory: any RecipientDirectory, mailboxes: any MailboxStore, blobs: any BlobStore, webhooks: any WebhookStore, credentials: any CredentialStore) {
+        public init(envelopes: any EnvelopeStore, directory: any RecipientDirectory, mailboxes: any MailboxStore, blobs: any BlobStore, webhooks: any WebhookStore, credentials: any CredentialStore, scanner: (any VirusScanner)? = nil) {
+            self.scanner = scanner
             self.envelopes = envelopes
             self.directory = directory
             self.mailboxes = mailboxes
@@ -75,6 +78,7 @@ public final class PostOffice: Sendable {
         render: @Sendable (Envelope) throws -> Data? = { _ in nil }
     ) async throws -> AcceptanceResult {
         try draft.validate()
+        try await scan(draft.documents)
         let flightKey = draft.ingressReference.map { "\(organisation.rawValue)|\(draft.ingress.rawValue)|\($0)" }
         if let flightKey {
             let inserted = inFlight.withLock { $0.insert(flightKey).inserted }
@@ -104,6 +108,17 @@ public final class PostOffice: Sendable {
             eventsCommitted()
         }
         return result
+    }
+
+    /// Every document must be scanned clean before the envelope may be accepted.
+    func scan(_ documents: [DocumentRef]) async throws {
+        guard let scanner = ports.scanner else { return }
+        for (index, document) in documents.enumerated() {
+            if case .infected(let signature) = try await scanner.scan(document.storageKey) {
+                logger.notice("document refused: malware", metadata: ["missive.scan.signature": "\(signature.prefix(80))", "missive.document.index": "\(index)"])
+                throw MissiveError(.virusDetected, "Document \(index + 1) contains malware (\(signature.prefix(80))); the envelope is refused.", pointer: index == 0 ? "document" : "attachment")
+            }
+        }
     }
 
     // MARK: Sender actions

@@ -35,6 +35,8 @@ public struct MissiveError: Error, Sendable, CustomStringConvertible {
         public static let rateLimited = Code(rawValue: "rate_limited")
         /// The store cannot take writes right now (disk full, busy); retry later.
         public static let unavailable = Code(rawValue: "temporarily_unavailable")
+        /// A document contains malware (reason `virus`); the envelope is refused.
+        public static let virusDetected = Code(rawValue: "virus_detected")
         /// A channel is temporarily unable to deliver; the job is retried.
         public static let channelUnavailable = Code(rawValue: "channel_unavailable")
     }
