@@ -31,8 +31,15 @@ public enum WebhookMessage {
 
 /// RFC 3339 timestamps with milliseconds, in UTC, as every Missive interface writes them.
 public enum Timestamp {
+    /// Rounded to the nearest millisecond (a formatter would truncate, and a date read back
+    /// from its text would then drift by a millisecond on every round trip).
     public static func string(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let (whole, fraction) = seconds.remainder < 0 ? (seconds.quotient - 1, seconds.remainder + 1000) : (seconds.quotient, seconds.remainder)
+        let text = Date(timeIntervalSince1970: TimeInterval(whole)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+        let digits = String(fraction)
+        return String(text.dropLast()) + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     nonisolated(unsafe) static let pattern = /([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,12})?([Zz]|([+-])([0-9]{2}):([0-9]{2}))/

@@ -139,3 +139,10 @@ public struct DirectoryEntryID: PrefixedIdentifier {
     public let rawValue: String
     public init(unchecked rawValue: String) { self.rawValue = rawValue }
 }
+
+/// Identifies a sealed evidence record (`evd_…`).
+public struct EvidenceID: PrefixedIdentifier {
+    public static let prefix = "evd"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import SwiftASN1
+@_spi(FixedExpiryValidationTime) import X509
+
+extension CAdESSeal {
+    /// Verifies a detached CAdES-B or CAdES-B-T seal over `content`.
+    ///
+    /// Checks the message digest, the ESS signing-certificate-v2 binding, the ECDSA signature,
+    /// the signer's chain to `trustAnchor` at `time` (RFC 5280), and, when present, the
+    /// signature time-stamp token (its signature, imprint over the signature value, and its
+    /// TSA chain to the same anchor). Returns the first failed check as a value.
+    public static func verify(
+        p7s: [UInt8],
+        content: some DataProtocol,
+        trustAnchor: Certificate,
+        at time: Date = Date()
+    ) async -> SealVerification {
+        guard let signedData = try? CMSSignedData(contentInfoDER: p7s),
+            signedData.contentType == EvidenceOID.data, signedData.content == nil
+        else { return SealVerification(.malformed) }
+        let signer: Certificate
+        switch signedData.verifySigner(contentDigest: DigestAlgorithm.sha256.hash(content)) {
+        case .failure(let failure):
+            return SealVerification(failure.outcome, signer: failure.signer)
+        case .success(let certificate):
+            signer = certificate
+        }
+        let signingTime = signedData.signerInfo.signedAttributes.singleValue(of: EvidenceOID.signingTime)
+            .flatMap { try? UTCTime(asn1Any: $0) }?.date
+        var verifier = Verifier(rootCertificates: CertificateStore([trustAnchor])) {
+            RFC5280Policy(fixedExpiryValidationTime: time)
+        }
+        let chain = await verifier.validate(leaf: signer, intermediates: CertificateStore(signedData.certificates))
+        guard case .validCertificate = chain else {
+            return SealVerification(.chainInvalid, signer: signer, signingTime: signingTime)
+        }
+        let attributes = signedData.signerInfo.unsignedAttributes
+        guard attributes.contains(where: { $0.type == EvidenceOID.signatureTimeStampToken }) else {
+            return SealVerification(.valid, signer: signer, signingTime: signingTime)
+        }
+        let imprint = DigestAlgorithm.sha256.hash(signedData.signerInfo.signature)
+        guard let token = attributes.singleValue(of: EvidenceOID.signatureTimeStampToken),
+            await verifyTimeStampToken(token, imprint: imprint, trustAnchor: trustAnchor, at: time)
+        else {
+            return SealVerification(.timeStampInvalid, signer: signer, signingTime: signingTime)
+        }
+        return SealVerification(.valid, signer: signer, signingTime: signingTime, hasSignatureTimeStamp: true)
+    }
+
+    private static func verifyTimeStampToken(
+        _ value: ASN1Any,
+        imprint: [UInt8],
+        trustAnchor: Certificate,
+        at time: Date
+    ) async -> Bool {
+        var coder = DER.Serializer()
+        guard (try? coder.serialize(value)) != nil,
+            let token = try? CMSSignedData(contentInfoDER: coder.serializedBytes),
+            token.contentType == EvidenceOID.tstInfo, let info = token.content,
+            case .success(let tsa) = token.verifySigner(contentDigest: DigestAlgorithm.sha256.hash(info)),
+            let stamped = try? TSTInfo.messageImprint(of: info),
+            stamped.algorithm == .sha256, stamped.digest == imprint
+        else { return false }
+        var verifier = Verifier(rootCertificates: CertificateStore([trustAnchor])) {
+            RFC5280Policy(fixedExpiryValidationTime: time)
+            TimeStampingPolicy()
+        }
+        let chain = await verifier.validate(leaf: tsa, intermediates: CertificateStore(token.certificates))
+        guard case .validCertificate = chain else { return false }
+        return true
+    }
+}
