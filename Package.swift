@@ -55,6 +55,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            // Evidence: CAdES seals (CMS SignedData with ESS signing-certificate-v2) and an
+            // RFC 3161 timestamp authority, on swift-certificates and swift-asn1.
+            name: "MissiveEvidence",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "MissiveSMTP",
             dependencies: [
                 "MissiveCore", "MissiveMIME",
@@ -117,7 +128,7 @@ let package = Package(
         .target(
             name: "MissiveServer",
             dependencies: [
-                "MissiveCore", "MissiveStore", "MissiveChannels", "MissiveREST", "MissiveSOAP", "MissiveSMTP",
+                "MissiveCore", "MissiveStore", "MissiveChannels", "MissiveREST", "MissiveSOAP", "MissiveSMTP", "MissiveEvidence",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -153,6 +164,16 @@ let package = Package(
         .testTarget(
             name: "MissiveMIMETests",
             dependencies: ["MissiveMIME"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MissiveEvidenceTests",
+            dependencies: [
+                "MissiveEvidence",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -61,6 +61,10 @@ public struct MissiveConfiguration: Sendable, Codable {
     /// `unix:/run/clamav/clamd.ctl`; `off` switches scanning off. Required outside the
     /// sandbox; in the sandbox scanning is off unless set.
     public var virusScanner: String?
+    /// The evidence keys folder (root.pem, seal.pem + seal-key.pem, tsa.pem + tsa-key.pem);
+    /// the sandbox makes its own in `<data>/evidence/`. Without it (outside the sandbox)
+    /// no evidence is issued.
+    public var evidenceKeysFolder: String?
 
     public init() {}
 
@@ -92,6 +96,7 @@ public struct MissiveConfiguration: Sendable, Codable {
         case smtpMaxSessionsPerClient
         case smtpSmarthost
         case virusScanner
+        case evidenceKeysFolder
     }
 
     /// Every key is optional in a config file: what is absent keeps its default; an unknown
@@ -129,6 +134,7 @@ public struct MissiveConfiguration: Sendable, Codable {
         smtpMaxSessionsPerClient = try container.decodeIfPresent(Int.self, forKey: .smtpMaxSessionsPerClient) ?? smtpMaxSessionsPerClient
         smtpSmarthost = try container.decodeIfPresent(String.self, forKey: .smtpSmarthost)
         virusScanner = try container.decodeIfPresent(String.self, forKey: .virusScanner)
+        evidenceKeysFolder = try container.decodeIfPresent(String.self, forKey: .evidenceKeysFolder)
     }
 
     private struct AnyKey: CodingKey {

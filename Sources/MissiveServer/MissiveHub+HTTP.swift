@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MissiveCore
+import MissiveEvidence
 import MissiveREST
 import MissiveSOAP
 import MissiveStore
@@ -13,7 +14,7 @@ extension MissiveHub {
     /// rendering, body limits and authentication.
     static func makeApplication(
         configuration: MissiveConfiguration, postOffice: PostOffice, store: SQLiteStore, clock: OffsetWallClock,
-        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
+        tsa: TimeStampAuthority?, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) throws -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         let routes = RouteTable()
@@ -34,6 +35,7 @@ extension MissiveHub {
             logger: logger
         )
         try api.register(on: router, routes: routes)
+        if let tsa { registerTSA(on: router, authority: tsa) }
         SOAPRoutes.register(on: router, endpoint: SOAPEndpoint(
             postOffice: postOffice,
             settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes), allowPlainHTTPCallbacks: configuration.sandbox || configuration.allowPlainHTTPWebhooks),

@@ -70,6 +70,7 @@ final class SandboxAnnouncer: Sendable {
     private struct State {
         var httpURL: String?
         var smtp: SandboxSeed.SMTPInfo?
+        var trustAnchor: String?
         var done = false
     }
 
@@ -94,15 +95,21 @@ final class SandboxAnnouncer: Sendable {
         announce { $0.smtp = info }
     }
 
+    /// The root certificate that verifies the sandbox's seals and timestamps (known before
+    /// anything listens).
+    func trustAnchor(_ path: String) {
+        state.withLock { $0.trustAnchor = path }
+    }
+
     private func announce(_ update: (inout State) -> Void) {
-        let ready: (String, SandboxSeed.SMTPInfo?)? = state.withLock { state in
+        let ready: (String, SandboxSeed.SMTPInfo?, String?)? = state.withLock { state in
             update(&state)
             guard !state.done, let url = state.httpURL, !waitsForSMTP || state.smtp != nil else { return nil }
             state.done = true
-            return (url, state.smtp)
+            return (url, state.smtp, state.trustAnchor)
         }
-        guard let seed, let (url, smtp) = ready else { return }
-        do { try seed.write(to: folder, httpURL: url, smtp: smtp) } catch { logger.error("could not write sandbox.json") }
+        guard let seed, let (url, smtp, trustAnchor) = ready else { return }
+        do { try seed.write(to: folder, httpURL: url, smtp: smtp, trustAnchor: trustAnchor) } catch { logger.error("could not write sandbox.json") }
         print(seed.banner(httpURL: url, file: folder.appendingPathComponent("sandbox.json"), smtp: smtp))
         fflush(nil)
     }

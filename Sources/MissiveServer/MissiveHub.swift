@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import MissiveChannels
 import MissiveCore
+import MissiveEvidence
 import MissiveREST
 import MissiveSMTP
 import MissiveStore
@@ -80,7 +81,11 @@ public final class MissiveHub: Sendable {
         if let seed { try await seed.ensureSMTP(in: store) }
         let smtpDomain = configuration.effectiveSMTPDomain
         let announcer = SandboxAnnouncer(seed: seed, folder: data, waitsForSMTP: smtpDomain != nil, logger: logger)
-        let application = try Self.makeApplication(configuration: configuration, postOffice: postOffice, store: store, clock: clock, logger: logger) { port in
+        let evidence: (EvidenceKeys, TimeStampAuthority)? = try Self.evidenceKeys(configuration, logger: logger).map { keys, folder in
+            announcer.trustAnchor(folder.appendingPathComponent(EvidenceKeys.FileName.root).path)
+            return (keys, TimeStampAuthority(keys: keys))
+        }
+        let application = try Self.makeApplication(configuration: configuration, postOffice: postOffice, store: store, clock: clock, tsa: evidence?.1, logger: logger) { port in
             let url = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
             if let parsed = URL(string: url) { listening.listen(at: parsed) }
             logger.info("listening", metadata: ["http.url": "\(url)"])
@@ -109,6 +114,20 @@ public final class MissiveHub: Sendable {
             NamedService("dispatcher") { await dispatcher.run() },
             NamedService("webhooks") { await sender.run() },
         ]
+        if let (keys, authority) = evidence {
+            let issuer = EvidenceIssuer(
+                envelopes: store, mailboxes: store, store: store, sealer: CAdESEvidenceSealer(sealer: CAdESSeal(keys: keys), authority: authority),
+                issuer: configuration.smtpHostname ?? configuration.effectiveSMTPDomain ?? configuration.host, retry: rules.channelRetry, clock: clock, logger: logger
+            )
+            let evidenceLoop = WorkLoop<PendingEvidence>(concurrency: 4, idle: .seconds(1), wake: postOffice.evidenceAvailable, claim: { limit in
+                try await store.claimEvidence(limit: limit, now: clock.now(), leaseDuration: 120)
+            }, perform: { pending in
+                await issuer.issue(pending)
+            }, nextDue: {
+                try await store.nextEvidenceDue()
+            }, clock: clock)
+            services.append(NamedService("evidence") { await evidenceLoop.run() })
+        }
         if let smtpServer {
             services.append(smtpServer)
             let delivery = DSNDelivery(outbox: store, transport: try Self.dsnTransport(configuration), retry: rules.webhookRetry, clock: clock, logger: logger)

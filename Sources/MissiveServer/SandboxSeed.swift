@@ -122,10 +122,11 @@ struct SandboxSeed: Codable, Sendable {
     }
 
     /// Writes `sandbox.json` (atomically) once the server listens.
-    func write(to directory: URL, httpURL: String, smtp: SMTPInfo? = nil) throws {
+    func write(to directory: URL, httpURL: String, smtp: SMTPInfo? = nil, trustAnchor: String? = nil) throws {
         var object: [String: AnyCodable] = [
             "httpURL": .string(httpURL), "apiKey": .string(apiKey), "organisationId": .string(organisationId),
         ]
+        if let trustAnchor { object["trustAnchor"] = .string(trustAnchor) }
         if let smtp {
             object["smtpHost"] = .string(smtp.host)
             object["smtpPort"] = .int(smtp.port)

@@ -40,6 +40,9 @@ public struct MissiveDatabase: Sendable {
         migrator.registerMigration("v4") { db in
             try db.execute(sql: Schema.v4)
         }
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: Schema.v5)
+        }
         return migrator
     }
 }

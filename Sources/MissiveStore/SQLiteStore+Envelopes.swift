@@ -46,6 +46,9 @@ extension SQLiteStore: EnvelopeStore {
             event.channel?.rawValue, try JSONColumn.encode(event.reason), event.detail.isEmpty ? nil : try JSONColumn.encode(event.detail),
         ])
         try enqueueMail(for: event, db)
+        if EvidenceRecord.Event(event.type) != nil {
+            try db.execute(sql: "INSERT OR IGNORE INTO evidence_queue (event_id, envelope_id, organisation_id, next_attempt_at) VALUES (?, ?, ?, ?)", arguments: [event.id.rawValue, event.envelopeID.rawValue, event.organisationID.rawValue, event.at.storage])
+        }
         let subscriptions = try Row.fetchAll(db, sql: "SELECT id, event_types FROM webhooks WHERE organisation_id = ?", arguments: [event.organisationID.rawValue])
         guard !subscriptions.isEmpty else { return }
         let payload = WebhookMessage.body(for: event)

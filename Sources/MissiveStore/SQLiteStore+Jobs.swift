@@ -69,6 +69,7 @@ extension SQLiteStore {
             try db.execute(sql: "UPDATE jobs SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
             try db.execute(sql: "UPDATE webhook_deliveries SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
             try db.execute(sql: "UPDATE mail_outbox SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
+            try db.execute(sql: "UPDATE evidence_queue SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
         }
     }
 }

@@ -208,4 +208,30 @@ enum Schema {
     );
     CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE status = 'pending';
     """
+
+    /// v5: sealed evidence records and the queue of events waiting for theirs.
+    static let v5 = """
+    CREATE TABLE evidence (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        envelope_id TEXT NOT NULL,
+        organisation_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        record BLOB NOT NULL,
+        seal BLOB NOT NULL,
+        sealed_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX evidence_by_envelope ON evidence(envelope_id);
+    CREATE TABLE evidence_queue (
+        event_id TEXT PRIMARY KEY,
+        envelope_id TEXT NOT NULL,
+        organisation_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        last_error TEXT,
+        lease TEXT,
+        lease_until REAL
+    ) WITHOUT ROWID;
+    CREATE INDEX evidence_queue_due ON evidence_queue(next_attempt_at);
+    """
 }

@@ -74,9 +74,26 @@ struct CAdESSealTests {
         #expect(try cmsVerify(openssl).status != 0)
     }
 
-    @Test func garbageIsMalformed() async {
-        let own = await CAdESSeal.verify(p7s: [0x30, 0x03, 0x02, 0x01], content: Self.document, trustAnchor: try! EvidenceKeys.generate().root)
+    @Test func garbageIsMalformed() async throws {
+        let root = try EvidenceKeys.generate().root
+        let own = await CAdESSeal.verify(p7s: [0x30, 0x03, 0x02, 0x01], content: Self.document, trustAnchor: root)
         #expect(own.outcome == .malformed)
+        #expect(throws: EvidenceError(.malformedStructure, "")) { try CAdESSeal.signatureValue(of: [0x05, 0x00]) }
+    }
+
+    @Test(arguments: [1_780_000_000.25, 2_556_144_000.5])
+    func signingTimeUsesUTCTimeOrGeneralizedTime(_ seconds: Double) async throws {
+        let keys = try EvidenceKeys.generate()
+        let time = Date(timeIntervalSince1970: seconds)
+        let p7s = try CAdESSeal(keys: keys).seal(Self.document, at: time)
+        let own = await CAdESSeal.verify(p7s: p7s, content: Self.document, trustAnchor: keys.root)
+        #expect(own.outcome == .valid)
+        #expect(own.signingTime == Date(timeIntervalSince1970: seconds.rounded(.down)))
+        let openssl = try prepare(keys, p7s: p7s, content: Self.document)
+        defer { openssl.cleanUp() }
+        #expect(try cmsVerify(openssl).status == 0)
+        let dump = try openssl.run(["cms", "-cmsout", "-print", "-inform", "DER", "-in", "doc.p7s"])
+        #expect(dump.output.contains(seconds < 2_524_608_000 ? "UTCTIME:" : "GENERALIZEDTIME:"))
     }
 }
 

@@ -50,11 +50,14 @@ public final class PostOffice: Sendable {
     public let deliveriesAvailable = WakeSignal()
     /// Signalled when delivery status notifications may have been committed.
     public let mailAvailable = WakeSignal()
+    /// Signalled when events that need evidence may have been committed.
+    public let evidenceAvailable = WakeSignal()
 
     /// Events were committed: their webhook messages and notifications wait in the outboxes.
     public func eventsCommitted() {
         deliveriesAvailable.signal()
         mailAvailable.signal()
+        evidenceAvailable.signal()
     }
     let channelsByMode: @Sendable (Mode) -> ChannelSet
     let logger: Logger

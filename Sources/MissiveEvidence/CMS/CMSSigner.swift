@@ -24,7 +24,7 @@ struct CMSSigner: Sendable {
             try CMSAttribute(type: EvidenceOID.signingCertificateV2, value: SigningCertificateV2(certificate: certificate)),
         ]
         if let signingTime {
-            attributes.append(try CMSAttribute(type: EvidenceOID.signingTime, value: UTCTime(signingTime)))
+            attributes.append(CMSAttribute(type: EvidenceOID.signingTime, values: [try signingTimeValue(signingTime)]))
         }
         let toBeSigned = try attributes.derSetEncoding()
         let signature = try signer.signature(for: toBeSigned)
@@ -33,35 +33,57 @@ struct CMSSigner: Sendable {
     }
 }
 
-extension UTCTime {
-    /// The UTC time of `date`, truncated to whole seconds.
-    init(_ date: Date) throws {
-        let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        try self.init(
-            year: c.year!, month: c.month!, day: c.day!,
-            hours: c.hour!, minutes: c.minute!, seconds: c.second!
-        )
-    }
+/// The signing-time value: `UTCTime` for 1950–2049, else `GeneralizedTime` (RFC 5652 §11.3).
+func signingTimeValue(_ date: Date) throws -> ASN1Any {
+    let parts = try TimeParts(date)
+    guard (1950...2049).contains(parts.year) else { return try ASN1Any(erasing: GeneralizedTime(date)) }
+    return try ASN1Any(erasing: UTCTime(
+        year: parts.year, month: parts.month, day: parts.day,
+        hours: parts.hour, minutes: parts.minute, seconds: parts.second
+    ))
+}
 
-    /// The date this time denotes.
-    var date: Date? {
-        Calendar.utc.date(from: DateComponents(
-            year: year, month: month, day: day, hour: hours, minute: minutes, second: seconds
+/// Reads a signing-time value in either encoding.
+func signingTimeDate(_ value: ASN1Any) -> Date? {
+    if let time = try? UTCTime(asn1Any: value) {
+        return Calendar.utc.date(from: DateComponents(
+            year: time.year, month: time.month, day: time.day,
+            hour: time.hours, minute: time.minutes, second: time.seconds
         ))
     }
+    guard let time = try? GeneralizedTime(asn1Any: value) else { return nil }
+    return Calendar.utc.date(from: DateComponents(
+        year: time.year, month: time.month, day: time.day,
+        hour: time.hours, minute: time.minutes, second: time.seconds
+    ))
 }
 
 extension GeneralizedTime {
-    /// The UTC time of `date` with millisecond precision.
+    /// The UTC time of `date` with millisecond precision (trailing zeros dropped by DER).
+    init(_ date: Date) throws {
+        let parts = try TimeParts(date)
+        try self.init(
+            year: parts.year, month: parts.month, day: parts.day,
+            hours: parts.hour, minutes: parts.minute, seconds: parts.second,
+            fractionalSeconds: parts.milliseconds
+        )
+    }
+}
+
+/// A date split into UTC calendar fields.
+struct TimeParts {
+    var year, month, day, hour, minute, second: Int
+    /// Fractional seconds truncated to milliseconds, in `0..<1`.
+    var milliseconds: Double
+
     init(_ date: Date) throws {
         let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let whole = Calendar.utc.date(from: c)!
-        let millis = (date.timeIntervalSince(whole) * 1000).rounded(.down) / 1000
-        try self.init(
-            year: c.year!, month: c.month!, day: c.day!,
-            hours: c.hour!, minutes: c.minute!, seconds: c.second!,
-            fractionalSeconds: max(0, min(millis, 0.999))
-        )
+        guard let year = c.year, let month = c.month, let day = c.day, let hour = c.hour,
+            let minute = c.minute, let second = c.second, let whole = Calendar.utc.date(from: c)
+        else { throw EvidenceError(.malformedStructure, "date cannot be expressed in UTC fields") }
+        (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
+        let fraction = (date.timeIntervalSince(whole) * 1000).rounded(.down) / 1000
+        self.milliseconds = max(0, min(fraction, 0.999))
     }
 }
 
@@ -69,7 +91,7 @@ extension Calendar {
     /// The Gregorian calendar in UTC.
     static let utc: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? .current
         return calendar
     }()
 }

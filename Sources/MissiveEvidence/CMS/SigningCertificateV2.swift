@@ -30,8 +30,8 @@ struct SigningCertificateV2: DERImplicitlyTaggable, Hashable, Sendable {
             return try DER.sequence(of: ASN1Any.self, identifier: .sequence, rootNode: certs).map { any in
                 try DER.sequence(ASN1Node(any), identifier: .sequence) { ids in
                     var first = ids.next()
-                    if first?.identifier == .sequence {
-                        let algorithm = try AlgorithmIdentifierValue(derEncoded: first!)
+                    if let algorithmNode = first, algorithmNode.identifier == .sequence {
+                        let algorithm = try AlgorithmIdentifierValue(derEncoded: algorithmNode)
                         guard algorithm.algorithm == EvidenceOID.sha256 else {
                             throw ASN1Error.invalidASN1Object(reason: "unsupported certificate hash")
                         }

@@ -8,7 +8,7 @@ import X509
 /// All keys are P-256. The seal certificate has KeyUsage digitalSignature+nonRepudiation;
 /// the TSA certificate has KeyUsage digitalSignature and a **critical** Extended Key Usage
 /// `timeStamping`, as RFC 3161 §2.3 (and OpenSSL) require.
-public struct EvidenceKeys: Sendable {
+public struct EvidenceKeys: Sendable, CustomStringConvertible {
     /// The self-signed root certificate (CA:true); the trust anchor.
     public var root: Certificate
     /// The seal certificate, issued by ``root``.
@@ -24,6 +24,11 @@ public struct EvidenceKeys: Sendable {
     public var sealSigner: any EvidenceSigner { SoftwareEvidenceSigner(key: sealKey) }
     /// A signer for time-stamp tokens.
     public var timeStampingSigner: any EvidenceSigner { SoftwareEvidenceSigner(key: timeStampingKey) }
+
+    /// Names the certificates only; key material is never described.
+    public var description: String {
+        "EvidenceKeys(root: \(root.subject), seal: \(seal.subject), tsa: \(timeStamping.subject))"
+    }
 
     /// Generates a fresh sandbox PKI valid from one hour before `now` for `validity`.
     public static func generate(now: Date = Date(), validity: TimeInterval = 3 * 365 * 86_400) throws -> EvidenceKeys {

@@ -15,13 +15,16 @@ public protocol EvidenceSigner: Sendable {
 }
 
 /// An ``EvidenceSigner`` backed by an in-memory P-256 key (sandbox and tests).
-public struct SoftwareEvidenceSigner: EvidenceSigner {
+public struct SoftwareEvidenceSigner: EvidenceSigner, CustomStringConvertible {
     private let key: P256.Signing.PrivateKey
 
     /// Creates a signer with `key`.
     public init(key: P256.Signing.PrivateKey) {
         self.key = key
     }
+
+    /// A fixed description that never includes the key.
+    public var description: String { "SoftwareEvidenceSigner(P-256)" }
 
     /// The certificate public key of the signing key.
     public var publicKey: Certificate.PublicKey {

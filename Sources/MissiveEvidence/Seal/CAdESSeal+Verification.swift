@@ -26,7 +26,7 @@ extension CAdESSeal {
             signer = certificate
         }
         let signingTime = signedData.signerInfo.signedAttributes.singleValue(of: EvidenceOID.signingTime)
-            .flatMap { try? UTCTime(asn1Any: $0) }?.date
+            .flatMap(signingTimeDate)
         var verifier = Verifier(rootCertificates: CertificateStore([trustAnchor])) {
             RFC5280Policy(fixedExpiryValidationTime: time)
         }
@@ -68,5 +68,18 @@ extension CAdESSeal {
         let chain = await verifier.validate(leaf: tsa, intermediates: CertificateStore(token.certificates))
         guard case .validCertificate = chain else { return false }
         return true
+    }
+}
+
+/// A verifier policy requiring the leaf to carry Extended Key Usage `timeStamping`
+/// (RFC 3161 §2.3); it also marks that critical extension as handled.
+struct TimeStampingPolicy: VerifierPolicy {
+    let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [.X509ExtensionID.extendedKeyUsage]
+
+    func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
+        guard let usage = try? chain.leaf.extensions.extendedKeyUsage, usage.contains(.timeStamping) else {
+            return .failsToMeetPolicy(reason: "leaf lacks extended key usage timeStamping")
+        }
+        return .meetsPolicy
     }
 }

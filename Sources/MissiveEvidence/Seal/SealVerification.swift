@@ -46,3 +46,14 @@ public struct SealVerification: Hashable, Sendable {
         self.hasSignatureTimeStamp = hasSignatureTimeStamp
     }
 }
+
+/// A failed seal or token check, carried through `Result`.
+struct SealFailure: Error, Hashable {
+    var outcome: SealVerification.Outcome
+    var signer: Certificate?
+
+    init(_ outcome: SealVerification.Outcome, signer: Certificate? = nil) {
+        self.outcome = outcome
+        self.signer = signer
+    }
+}

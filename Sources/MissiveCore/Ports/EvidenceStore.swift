@@ -1,0 +1,55 @@
+import Foundation
+
+/// Seals evidence records: a detached CAdES signature (DER `.p7s`) by the operator's seal,
+/// timestamped where the sealer can (CAdES-B-T).
+public protocol EvidenceSealer: Sendable {
+    func seal(_ content: Data, at: Date) async throws -> Data
+}
+
+/// A sealed evidence record as stored.
+public struct StoredEvidence: Sendable, Hashable {
+    public var record: EvidenceRecord
+    /// The exact bytes that were sealed (the record's canonical JSON).
+    public var canonical: Data
+    /// The detached signature over ``canonical``.
+    public var seal: Data
+    public var sealedAt: Date
+
+    public init(record: EvidenceRecord, canonical: Data, seal: Data, sealedAt: Date) {
+        self.record = record
+        self.canonical = canonical
+        self.seal = seal
+        self.sealedAt = sealedAt
+    }
+}
+
+/// An event whose evidence is still to be issued (queued in the event's transaction).
+public struct PendingEvidence: Sendable, Hashable {
+    public var eventID: EventID
+    public var envelopeID: EnvelopeID
+    public var organisationID: OrganisationID
+    public var attempts: Int
+    public var lease: String
+
+    public init(eventID: EventID, envelopeID: EnvelopeID, organisationID: OrganisationID, attempts: Int, lease: String) {
+        self.eventID = eventID
+        self.envelopeID = envelopeID
+        self.organisationID = organisationID
+        self.attempts = attempts
+        self.lease = lease
+    }
+}
+
+/// Evidence records and the durable queue of events waiting for theirs.
+public protocol EvidenceStore: Sendable {
+    func claimEvidence(limit: Int, now: Date, leaseDuration: TimeInterval) async throws -> [PendingEvidence]
+    /// Stores the sealed record and takes the event off the queue, in one transaction.
+    func storeEvidence(_ evidence: StoredEvidence, for pending: PendingEvidence) async throws
+    func retryEvidence(_ pending: PendingEvidence, at: Date, error: String) async throws
+    /// Takes an event off the queue that needs no evidence.
+    func discardEvidence(_ pending: PendingEvidence) async throws
+    func nextEvidenceDue() async throws -> Date?
+    /// An envelope's records, oldest first, if the envelope is the organisation's.
+    func evidence(of envelope: EnvelopeID, organisation: OrganisationID) async throws -> [StoredEvidence]
+    func evidence(_ id: EvidenceID, organisation: OrganisationID) async throws -> StoredEvidence?
+}
