@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "MissiveSOAP",
             dependencies: [
-                "MissiveCore", "CLibXML2",
+                "MissiveCore", "MissiveMIME", "CLibXML2",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "MissiveREST",
             dependencies: [
-                "MissiveCore",
+                "MissiveCore", "MissiveMIME",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -158,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MissiveSOAPTests",
-            dependencies: ["MissiveSOAP", "MissiveCore"],
+            dependencies: ["MissiveSOAP", "MissiveCore", "MissiveMIME"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Hummingbird
 import MissiveCore
+import MissiveMIME
 import Foundation
 import NIOCore
 
@@ -32,13 +33,8 @@ public struct BodyLimit<Context: RequestContext>: RouterMiddleware {
 
     /// The boundary parameter of a multipart Content-Type.
     static func boundary(_ contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" else { continue }
-            let value = pair[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            return value.isEmpty || value.utf8.count > 200 ? nil : value
-        }
-        return nil
+        guard let value = MIMEContentType(parsing: contentType).boundary, !value.isEmpty, value.utf8.count <= 200 else { return nil }
+        return value
     }
 }
 

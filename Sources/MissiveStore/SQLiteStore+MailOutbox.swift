@@ -5,7 +5,7 @@ import MissiveCore
 extension SQLiteStore: MailOutbox {
     /// Enqueues the notification an event means for an SMTP sender, if it asked for one.
     static func enqueueMail(for event: StatusEvent, _ db: Database) throws {
-        guard event.type != .accepted, event.type != .routed,
+        guard MailReturn.notifiable.contains(event.type),
               let json = try String.fetchOne(db, sql: "SELECT mail_return FROM mail_returns WHERE envelope_id = ?", arguments: [event.envelopeID.rawValue]),
               let mailReturn = try JSONColumn.decode(MailReturn.self, json), mailReturn.wants(event.type)
         else { return }
@@ -44,13 +44,6 @@ extension SQLiteStore: MailOutbox {
     public func nextMailDue() async throws -> Date? {
         try await read { db in
             try Double.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM mail_outbox WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?)", arguments: [Date().storage]).map(Date.init(storage:))
-        }
-    }
-
-    /// Notifications by status (for metrics and tests).
-    public func mailOutboxCounts() async throws -> [String: Int] {
-        try await read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM mail_outbox GROUP BY status").map { ($0["status"] as String, $0["n"] as Int) })
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MissiveMIME
 import MissiveSOAP
 import Testing
 
@@ -113,22 +114,22 @@ struct SOAPRequestReaderTests {
         let data = Array((0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         let text = Array(Data(data).base64EncodedString(options: .lineLength76Characters).utf8)
         for split in [1, 2, 3, 5, 77, 1000] {
-            var stream = Base64Stream()
+            var stream = Base64Decoder()
             var output: [UInt8] = []
             var index = 0
             while index < text.count {
-                try stream.decode(text[index..<min(text.count, index + split)], into: &output)
+                try stream.decode(Array(text[index..<min(text.count, index + split)]), into: &output)
                 index += split
             }
             try stream.finish()
             #expect(output == data)
         }
-        var stream = Base64Stream()
+        var stream = Base64Decoder()
         var output: [UInt8] = []
-        #expect(throws: Base64Error.self) { try stream.decode(Array("QQ==QUJD".utf8), into: &output) }
-        var partial = Base64Stream()
+        #expect(throws: MIMEError.self) { try stream.decode(Array("QQ==QUJD".utf8), into: &output) }
+        var partial = Base64Decoder()
         try partial.decode(Array("QUJ".utf8), into: &output)
-        #expect(throws: Base64Error.self) { try partial.finish() }
+        #expect(throws: MIMEError.self) { try partial.finish() }
     }
 
     @Test("the Content-Type announces the version, also for MTOM")

@@ -41,13 +41,20 @@ public struct MailReturn: Sendable, Hashable, Codable {
     /// Whether a status event becomes a notification: failures unless `NOTIFY=NEVER`;
     /// delivery (digital delivery, posting, opening) only with `NOTIFY=SUCCESS`.
     public func wants(_ type: EventType) -> Bool {
-        let notify = self.notify ?? ["FAILURE", "DELAY"]
+        Self.wants(type, notify: notify ?? ["FAILURE", "DELAY"])
+    }
+
+    static func wants(_ type: EventType, notify: [String]) -> Bool {
         switch type {
         case .failed, .rejected, .returned: return notify.contains("FAILURE")
         case .delivered, .posted, .consulted: return notify.contains("SUCCESS")
         case .accepted, .routed, .notConsulted, .printed, .cancelled: return false
         }
     }
+
+    /// Event types some `NOTIFY` asks to be told about; no other event needs the return path
+    /// to be looked up.
+    public static let notifiable: Set<EventType> = Set(EventType.allCases.filter { wants($0, notify: ["SUCCESS", "FAILURE"]) })
 }
 
 /// One notification waiting in the durable mail outbox.

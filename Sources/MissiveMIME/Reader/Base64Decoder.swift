@@ -2,7 +2,7 @@
 /// sextets of an incomplete quantum. Spaces, tabs, CRs and LFs are skipped; any other
 /// character outside the alphabet, padding anywhere but at the end, data after padding and
 /// an incomplete final quantum are errors (strict, so content cannot hide in noise).
-struct Base64Decoder: Sendable {
+public struct Base64Decoder: Sendable {
     private var accumulator: UInt32 = 0
     /// Sextets of the current quantum (0–3).
     private var sextets = 0
@@ -38,6 +38,13 @@ struct Base64Decoder: Sendable {
         }
     }
 
+    public init() {}
+
+    /// Decodes `input`, appending the bytes to `output`.
+    public mutating func decode(_ input: [UInt8], into output: inout [UInt8]) throws(MIMEError) {
+        try input.withUnsafeBufferPointer { (buffer) throws(MIMEError) in try decode(buffer, into: &output) }
+    }
+
     /// Decodes `input`, appending the bytes to `output`.
     mutating func decode(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) throws(MIMEError) {
         guard !input.isEmpty else { return }
@@ -52,7 +59,7 @@ struct Base64Decoder: Sendable {
     }
 
     /// Ends the data: an incomplete quantum is an error.
-    func finish() throws(MIMEError) {
+    public func finish() throws(MIMEError) {
         guard sextets == 0, padding == 0 else {
             throw MIMEError(.invalidBase64, "the base64 data ends inside a quantum")
         }

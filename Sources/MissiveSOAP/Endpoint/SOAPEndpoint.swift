@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MissiveCore
+import MissiveMIME
 
 /// The SOAP adapter's transport-independent core: reads one request body chunk by chunk,
 /// authenticates, calls the post office and writes the response envelope. The HTTP layer
@@ -110,15 +111,11 @@ public struct SOAPEndpoint: Sendable {
         }
     }
 
-    /// A parameter of a Content-Type (quotes removed).
+    /// A parameter of a Content-Type (RFC 2045/2231, quotes removed); nil when absent, empty
+    /// or longer than 200 bytes.
     static func parameter(_ name: String, of contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == name else { continue }
-            let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-            return value.isEmpty || value.utf8.count > 200 ? nil : value
-        }
-        return nil
+        guard let value = MIMEContentType(parsing: contentType).parameters[name], !value.isEmpty, value.utf8.count <= 200 else { return nil }
+        return value
     }
 
     /// SOAP 1.1 faults are HTTP 500; SOAP 1.2 Sender faults are 400 (SOAP 1.2 part 2 §7.5.1.2).

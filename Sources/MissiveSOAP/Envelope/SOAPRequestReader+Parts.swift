@@ -1,4 +1,5 @@
 import Foundation
+import MissiveMIME
 
 extension SOAPRequestReader {
     mutating func header(_ event: XMLEvent, depth: Int) throws(SOAPFault) {
@@ -67,7 +68,7 @@ extension SOAPRequestReader {
             if name.local == "content", parent == "document" || parent == "attachment" {
                 flushDecoded()
                 documents.append(.inline)
-                streaming = Base64Stream()
+                streaming = Base64Decoder()
             }
             textBytes = 0
             stack.append(SOAPElement(name: name, attributes: attributes))

@@ -1,3 +1,4 @@
+import MissiveMIME
 /// The pure state machine that reads a SOAP request from XML events: the version, the
 /// WS-Security UsernameToken, the operation element as a small tree — and the documents,
 /// whose base64 (or MTOM `xop:Include` references) it streams out instead of keeping them.
@@ -52,7 +53,7 @@ public struct SOAPRequestReader: Sendable {
     var state = State.prolog
     var stack: [SOAPElement] = []
     var headerPath: [String] = []
-    var streaming: Base64Stream?
+    var streaming: Base64Decoder?
     var decoded: [UInt8] = []
     var ready: [(index: Int, bytes: [UInt8])] = []
     var textBytes = 0
