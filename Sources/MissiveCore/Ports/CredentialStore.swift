@@ -23,6 +23,20 @@ public protocol CredentialStore: Sendable {
     func claimNonce(_ nonce: String, organisation: OrganisationID, expiresAt: Date, now: Date) async throws -> Bool
 }
 
+extension CredentialStore {
+    /// A user name and password pair (HTTP Basic, WS-Security PasswordText, SMTP AUTH): the
+    /// user name is the organisation id and the password one of its API keys. A mailbox key
+    /// comes back as `.mailbox` (for the caller to refuse); a key of another organisation, an
+    /// unknown key or an absurdly long one as nil.
+    public func principal(username: String, secret: String) async throws -> Principal? {
+        guard secret.utf8.count <= 512, let principal = try await principal(forSecretHash: BearerSecret.hash(secret)) else { return nil }
+        switch principal {
+        case .organisation(let organisation, _, _): return organisation.rawValue == username ? principal : nil
+        case .mailbox: return principal
+        }
+    }
+}
+
 /// An API key whose secret is available for a digest check.
 public struct DigestCredential: Sendable {
     public var key: APIKeyID

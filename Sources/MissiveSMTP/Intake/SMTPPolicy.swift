@@ -24,10 +24,7 @@ public struct SMTPPolicy: Sendable {
 
     /// SMTP AUTH: the user name is the organisation id, the password one of its API keys.
     public func authenticate(username: String, password: String) async throws -> SMTPPrincipal? {
-        guard password.utf8.count <= 512,
-              case .organisation(let organisation, let key, let mode) = try await credentials.principal(forSecretHash: BearerSecret.hash(password)),
-              organisation.rawValue == username
-        else { return nil }
+        guard case .organisation(let organisation, let key, let mode) = try await credentials.principal(username: username, secret: password) else { return nil }
         return SMTPPrincipal(organisation: organisation, principal: key.rawValue, mode: mode)
     }
 

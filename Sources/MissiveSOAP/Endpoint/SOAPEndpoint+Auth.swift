@@ -67,13 +67,13 @@ extension SOAPEndpoint {
 
     /// An organisation id and API key (HTTP Basic or PasswordText).
     private func checkSecret(username: String, password: String, challenge: Bool) async throws -> (OrganisationID, APIKeyID, Mode) {
-        switch try await postOffice.ports.credentials.principal(forSecretHash: BearerSecret.hash(password)) {
-        case .organisation(let organisation, let key, let mode) where organisation.rawValue == username:
+        switch try await postOffice.ports.credentials.principal(username: username, secret: password) {
+        case .organisation(let organisation, let key, let mode):
             try limit(key.rawValue)
             return (organisation, key, mode)
         case .mailbox:
             throw SOAPFault(.client, "A mailbox key cannot use the SOAP interface; use an organisation API key.", code: "forbidden")
-        case .organisation, nil:
+        case nil:
             throw SOAPFault(.client, "The organisation id or API key is wrong.", code: "unauthenticated", challenge: challenge)
         }
     }
