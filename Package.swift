@@ -149,6 +149,7 @@ let package = Package(
             dependencies: [
                 "MissiveServer", "MissiveCore", "MissiveStore", "MissiveSMTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -212,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "MissiveServerTests",
             dependencies: [
-                "MissiveServer", "MissiveREST", "MissiveCore", "MissiveStore", "MissiveChannels",
+                "MissiveServer", "MissiveREST", "MissiveCore", "MissiveStore", "MissiveChannels", "MissiveEvidence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -11,6 +11,7 @@ public struct EvidenceError: Error, Hashable, Sendable, CustomStringConvertible 
             case keyMaterial
             case signingFailed
             case fileSystem
+            case timeStampRefused
         }
 
         fileprivate let base: Base
@@ -25,6 +26,8 @@ public struct EvidenceError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let signingFailed = Code(base: .signingFailed)
         /// Reading or writing key files failed.
         public static let fileSystem = Code(base: .fileSystem)
+        /// A time-stamp authority refused, or answered with a token that does not verify.
+        public static let timeStampRefused = Code(base: .timeStampRefused)
 
         /// The code's name.
         public var description: String { base.rawValue }

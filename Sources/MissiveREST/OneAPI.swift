@@ -28,8 +28,11 @@ public struct OneAPI: APIProtocol {
         public var sandboxClock: OffsetWallClock?
         /// Persists a moved sandbox clock.
         public var clockMoved: @Sendable (TimeInterval) async throws -> Void
+        /// Checks seals against the operator's trust anchor; nil without evidence keys.
+        public var evidenceVerifier: (any EvidenceVerifying)?
 
-        public init(isReady: @escaping @Sendable () async -> Bool, metricsText: @escaping @Sendable () async -> String, sandboxClock: OffsetWallClock?, clockMoved: @escaping @Sendable (TimeInterval) async throws -> Void) {
+        public init(isReady: @escaping @Sendable () async -> Bool, metricsText: @escaping @Sendable () async -> String, sandboxClock: OffsetWallClock?, clockMoved: @escaping @Sendable (TimeInterval) async throws -> Void, evidenceVerifier: (any EvidenceVerifying)? = nil) {
+            self.evidenceVerifier = evidenceVerifier
             self.isReady = isReady
             self.metricsText = metricsText
             self.sandboxClock = sandboxClock

@@ -14,9 +14,12 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             var response = try await next(request, context)
-            // The generated server percent-encodes header values; a Location is a URI already.
-            if let location = response.headers[.location], let decoded = location.removingPercentEncoding {
-                response.headers[.location] = decoded
+            // The generated server percent-encodes header values; a Location is a URI already
+            // and a Content-Disposition is written by us, in ASCII.
+            for field in [HTTPField.Name.location, .contentDisposition] {
+                if let value = response.headers[field], let decoded = value.removingPercentEncoding {
+                    response.headers[field] = decoded
+                }
             }
             return response
         } catch {
@@ -91,6 +94,8 @@ struct APIProblem: Encodable, Sendable {
     var errors: [FieldError]?
     var retryAfter: Int?
     var allow: String?
+    /// The envelope a refusal was recorded as (malware), for its evidence.
+    var envelopeId: String?
 
     struct FieldError: Encodable, Sendable {
         var pointer: String
@@ -98,7 +103,7 @@ struct APIProblem: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, title, status, detail, instance, code, errors
+        case type, title, status, detail, instance, code, errors, envelopeId
     }
 
     init(status: Int, code: String, title: String, detail: String?) {
@@ -114,6 +119,7 @@ struct APIProblem: Encodable, Sendable {
         self.init(status: status, code: error.code.rawValue, title: title, detail: error.reason)
         if let pointer = error.pointer { errors = [FieldError(pointer: pointer, detail: error.reason)] }
         if error.code == .unavailable || error.code == .channelUnavailable { retryAfter = 5 }
+        envelopeId = error.envelopeID?.rawValue
     }
 
     init(decoding error: DecodingError) {

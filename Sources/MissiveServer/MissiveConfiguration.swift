@@ -65,6 +65,20 @@ public struct MissiveConfiguration: Sendable, Codable {
     /// the sandbox makes its own in `<data>/evidence/`. Without it (outside the sandbox)
     /// no evidence is issued.
     public var evidenceKeysFolder: String?
+    /// An external RFC 3161 time-stamp authority (a qualified provider) that stamps every
+    /// seal instead of the built-in TSA: its URL (`https://…`, HTTP POST of
+    /// `application/timestamp-query`).
+    public var timeStampURL: String?
+    /// The PEM root certificate(s) the external TSA's tokens must chain to (required with
+    /// `timeStampURL`).
+    public var timeStampTrustAnchor: String?
+    /// HTTP Basic credentials for the external TSA, if it wants them (the password may come
+    /// from `MISSIVE_TSA_PASSWORD` instead of the file).
+    public var timeStampUsername: String?
+    public var timeStampPassword: String?
+    /// `false` switches evidence off (sandbox only: the benchmark's baseline); evidence
+    /// cannot be switched off outside the sandbox.
+    public var evidence: Bool = true
 
     public init() {}
 
@@ -97,6 +111,11 @@ public struct MissiveConfiguration: Sendable, Codable {
         case smtpSmarthost
         case virusScanner
         case evidenceKeysFolder
+        case timeStampURL
+        case timeStampTrustAnchor
+        case timeStampUsername
+        case timeStampPassword
+        case evidence
     }
 
     /// Every key is optional in a config file: what is absent keeps its default; an unknown
@@ -135,6 +154,11 @@ public struct MissiveConfiguration: Sendable, Codable {
         smtpSmarthost = try container.decodeIfPresent(String.self, forKey: .smtpSmarthost)
         virusScanner = try container.decodeIfPresent(String.self, forKey: .virusScanner)
         evidenceKeysFolder = try container.decodeIfPresent(String.self, forKey: .evidenceKeysFolder)
+        timeStampURL = try container.decodeIfPresent(String.self, forKey: .timeStampURL)
+        timeStampTrustAnchor = try container.decodeIfPresent(String.self, forKey: .timeStampTrustAnchor)
+        timeStampUsername = try container.decodeIfPresent(String.self, forKey: .timeStampUsername)
+        timeStampPassword = try container.decodeIfPresent(String.self, forKey: .timeStampPassword)
+        evidence = try container.decodeIfPresent(Bool.self, forKey: .evidence) ?? evidence
     }
 
     private struct AnyKey: CodingKey {

@@ -14,7 +14,7 @@ extension MissiveHub {
     /// rendering, body limits and authentication.
     static func makeApplication(
         configuration: MissiveConfiguration, postOffice: PostOffice, store: SQLiteStore, clock: OffsetWallClock,
-        tsa: TimeStampAuthority?, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
+        tsa: TimeStampAuthority?, verifier: SealEvidenceVerifier?, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) throws -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         let routes = RouteTable()
@@ -30,7 +30,8 @@ extension MissiveHub {
                 isReady: { await store.isReady() },
                 metricsText: { await MetricsText.render(store: store) },
                 sandboxClock: configuration.sandbox ? clock : nil,
-                clockMoved: { offset in try await store.setSetting("sandbox.clockOffset", String(offset)) }
+                clockMoved: { offset in try await store.setSetting("sandbox.clockOffset", String(offset)) },
+                evidenceVerifier: verifier
             ),
             logger: logger
         )
@@ -83,6 +84,14 @@ enum MetricsText {
             lines.append("# HELP missive_webhook_deliveries_pending Webhook messages waiting to be delivered.")
             lines.append("# TYPE missive_webhook_deliveries_pending gauge")
             lines.append("missive_webhook_deliveries_pending \(deliveries)")
+        }
+        if let evidence = try? await store.evidenceCounts() {
+            lines.append("# HELP missive_evidence_pending Legal events waiting for their sealed evidence.")
+            lines.append("# TYPE missive_evidence_pending gauge")
+            lines.append("missive_evidence_pending \(evidence.pending)")
+            lines.append("# HELP missive_evidence_records Sealed evidence records stored.")
+            lines.append("# TYPE missive_evidence_records gauge")
+            lines.append("missive_evidence_records \(evidence.issued)")
         }
         lines.append("# HELP missive_up 1 while the hub runs.")
         lines.append("# TYPE missive_up gauge")

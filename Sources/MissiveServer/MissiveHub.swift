@@ -69,8 +69,13 @@ public final class MissiveHub: Sendable {
             webhookRetry: RetryPolicy(base: configuration.webhookRetryBaseSeconds, cap: 7200, maxAttempts: configuration.webhookMaxAttempts)
         )
         let scanner = try Self.virusScanner(configuration, blobs: blobs, logger: logger)
+        if !configuration.evidence && !configuration.sandbox {
+            throw MissiveError(.invalidField, "evidence can be switched off only in the sandbox.")
+        }
+        let evidenceKeys = configuration.evidence ? try Self.evidenceKeys(configuration, logger: logger) : nil
+        try await store.sealClearWebhookSecrets()
         let postOffice = PostOffice(
-            ports: .init(envelopes: store, directory: store, mailboxes: store, blobs: blobs, webhooks: store, credentials: store, scanner: scanner),
+            ports: .init(envelopes: store, directory: store, mailboxes: store, blobs: blobs, webhooks: store, credentials: store, scanner: scanner, evidence: evidenceKeys == nil ? nil : store),
             channels: { mode in mode == .test ? testChannels : liveChannels }, clock: clock, rules: rules, logger: logger
         )
         self.postOffice = postOffice
@@ -81,11 +86,15 @@ public final class MissiveHub: Sendable {
         if let seed { try await seed.ensureSMTP(in: store) }
         let smtpDomain = configuration.effectiveSMTPDomain
         let announcer = SandboxAnnouncer(seed: seed, folder: data, waitsForSMTP: smtpDomain != nil, logger: logger)
-        let evidence: (EvidenceKeys, TimeStampAuthority)? = try Self.evidenceKeys(configuration, logger: logger).map { keys, folder in
+        let evidence: (EvidenceKeys, TimeStampAuthority)? = evidenceKeys.map { keys, folder in
             announcer.trustAnchor(folder.appendingPathComponent(EvidenceKeys.FileName.root).path)
             return (keys, TimeStampAuthority(keys: keys))
         }
-        let application = try Self.makeApplication(configuration: configuration, postOffice: postOffice, store: store, clock: clock, tsa: evidence?.1, logger: logger) { port in
+        let stamper = try evidence.map { keys, authority in
+            try Self.timeStamper(configuration, builtIn: authority, root: keys.root, httpClient: httpClient, logger: logger)
+        }
+        let verifier = evidence.map { SealEvidenceVerifier(trustAnchors: [$0.0.root], timeStampAnchors: stamper?.1) }
+        let application = try Self.makeApplication(configuration: configuration, postOffice: postOffice, store: store, clock: clock, tsa: evidence?.1, verifier: verifier, logger: logger) { port in
             let url = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
             if let parsed = URL(string: url) { listening.listen(at: parsed) }
             logger.info("listening", metadata: ["http.url": "\(url)"])
@@ -116,7 +125,7 @@ public final class MissiveHub: Sendable {
         ]
         if let (keys, authority) = evidence {
             let issuer = EvidenceIssuer(
-                envelopes: store, mailboxes: store, store: store, sealer: CAdESEvidenceSealer(sealer: CAdESSeal(keys: keys), authority: authority),
+                envelopes: store, mailboxes: store, store: store, sealer: CAdESEvidenceSealer(sealer: CAdESSeal(keys: keys), stamper: stamper!.0),
                 issuer: configuration.smtpHostname ?? configuration.effectiveSMTPDomain ?? configuration.host, retry: rules.channelRetry, clock: clock, logger: logger
             )
             let evidenceLoop = WorkLoop<PendingEvidence>(concurrency: 4, idle: .seconds(1), wake: postOffice.evidenceAvailable, claim: { limit in
@@ -127,6 +136,17 @@ public final class MissiveHub: Sendable {
                 try await store.nextEvidenceDue()
             }, clock: clock)
             services.append(NamedService("evidence") { await evidenceLoop.run() })
+        } else {
+            // No seal (evidence off, or no keys configured): nothing is issued, and the
+            // queue the events fill is emptied rather than left to grow.
+            let drain = WorkLoop<PendingEvidence>(concurrency: 1, idle: .seconds(1), wake: postOffice.evidenceAvailable, claim: { limit in
+                try await store.claimEvidence(limit: limit, now: clock.now(), leaseDuration: 120)
+            }, perform: { pending in
+                try? await store.discardEvidence(pending)
+            }, nextDue: {
+                try await store.nextEvidenceDue()
+            }, clock: clock)
+            services.append(NamedService("evidence-off") { await drain.run() })
         }
         if let smtpServer {
             services.append(smtpServer)

@@ -20,20 +20,21 @@ extension SQLiteStore: EnvelopeStore {
         try db.execute(sql: """
             INSERT INTO envelopes (id, organisation_id, principal, mode, ingress, ingress_reference, request_hash,
                 ingress_response, kind, title, reference, recipient, documents, policy, print, invoice, status,
-                created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                status_reason, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [
                 envelope.id.rawValue, envelope.organisationID.rawValue, envelope.principal, envelope.mode.rawValue,
                 envelope.ingress.rawValue, envelope.ingressReference, submission.requestHash, submission.ingressResponse,
                 envelope.kind.rawValue, envelope.title, envelope.reference, try JSONColumn.encode(envelope.recipient),
                 try JSONColumn.encode(envelope.documents), try JSONColumn.encode(envelope.policy),
-                try JSONColumn.encode(envelope.print), try JSONColumn.encode(envelope.invoice), EnvelopeStatus.accepted.rawValue,
-                envelope.createdAt.storage, envelope.updatedAt.storage,
+                try JSONColumn.encode(envelope.print), try JSONColumn.encode(envelope.invoice), submission.acceptedEvent.type == .rejected ? EnvelopeStatus.rejected.rawValue : EnvelopeStatus.accepted.rawValue,
+                try JSONColumn.encode(envelope.statusReason), envelope.createdAt.storage, envelope.updatedAt.storage,
             ])
         if let mailReturn = submission.mailReturn {
             try db.execute(sql: "INSERT INTO mail_returns (envelope_id, mail_return) VALUES (?, ?)", arguments: [envelope.id.rawValue, try JSONColumn.encode(mailReturn)])
         }
         try insertEvent(submission.acceptedEvent, db)
+        guard submission.acceptedEvent.type == .accepted else { return .accepted(envelope) }
         try db.execute(sql: "INSERT INTO jobs (kind, envelope_id, run_at) VALUES (?, ?, ?)", arguments: [Job.Kind.route.rawValue, envelope.id.rawValue, submission.routeAt.storage])
         return .accepted(envelope)
     }

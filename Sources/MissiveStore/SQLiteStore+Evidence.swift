@@ -24,6 +24,9 @@ extension SQLiteStore: EvidenceStore {
                 evidence.record.evidenceId.rawValue, evidence.record.eventId.rawValue, evidence.record.envelopeId.rawValue, pending.organisationID.rawValue,
                 evidence.record.event.rawValue, evidence.canonical, evidence.seal, evidence.sealedAt.storage,
             ])
+            for (index, seal) in evidence.documentSeals.enumerated() {
+                try db.execute(sql: "INSERT OR IGNORE INTO evidence_document_seals (evidence_id, idx, seal) VALUES (?, ?, ?)", arguments: [evidence.record.evidenceId.rawValue, index, seal])
+            }
             try db.execute(sql: "DELETE FROM evidence_queue WHERE event_id = ? AND lease = ?", arguments: [pending.eventID.rawValue, pending.lease])
         }
     }
@@ -47,22 +50,30 @@ extension SQLiteStore: EvidenceStore {
     }
 
     public func evidence(of envelope: EnvelopeID, organisation: OrganisationID) async throws -> [StoredEvidence] {
-        let rows = try await read { db in
-            try Row.fetchAll(db, sql: "SELECT record, seal, sealed_at FROM evidence WHERE envelope_id = ? AND organisation_id = ? ORDER BY id", arguments: [envelope.rawValue, organisation.rawValue])
-                .map { ($0["record"] as Data, $0["seal"] as Data, $0["sealed_at"] as Double) }
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT id, record, seal, sealed_at FROM evidence WHERE envelope_id = ? AND organisation_id = ? ORDER BY id", arguments: [envelope.rawValue, organisation.rawValue])
+                .map { try Self.storedEvidence($0, db) }
         }
-        return try rows.map { try Self.storedEvidence($0.0, $0.1, $0.2) }
     }
 
     public func evidence(_ id: EvidenceID, organisation: OrganisationID) async throws -> StoredEvidence? {
-        let row = try await read { db in
-            try Row.fetchOne(db, sql: "SELECT record, seal, sealed_at FROM evidence WHERE id = ? AND organisation_id = ?", arguments: [id.rawValue, organisation.rawValue])
-                .map { ($0["record"] as Data, $0["seal"] as Data, $0["sealed_at"] as Double) }
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT id, record, seal, sealed_at FROM evidence WHERE id = ? AND organisation_id = ?", arguments: [id.rawValue, organisation.rawValue])
+                .map { try Self.storedEvidence($0, db) }
         }
-        return try row.map { try Self.storedEvidence($0.0, $0.1, $0.2) }
     }
 
-    static func storedEvidence(_ canonical: Data, _ seal: Data, _ sealedAt: Double) throws -> StoredEvidence {
-        StoredEvidence(record: try EvidenceRecord.decode(canonical), canonical: canonical, seal: seal, sealedAt: Date(storage: sealedAt))
+    static func storedEvidence(_ row: Row, _ db: Database) throws -> StoredEvidence {
+        let documentSeals = try Data.fetchAll(db, sql: "SELECT seal FROM evidence_document_seals WHERE evidence_id = ? ORDER BY idx", arguments: [row["id"] as String])
+        return StoredEvidence(record: try EvidenceRecord.decode(row["record"]), canonical: row["record"], seal: row["seal"], sealedAt: Date(storage: row["sealed_at"]), documentSeals: documentSeals)
+    }
+}
+
+extension SQLiteStore {
+    /// Events waiting for their evidence, and evidence records issued (for /metrics).
+    public func evidenceCounts() async throws -> (pending: Int, issued: Int) {
+        try await read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM evidence_queue") ?? 0, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM evidence") ?? 0)
+        }
     }
 }

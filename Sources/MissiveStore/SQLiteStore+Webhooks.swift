@@ -4,34 +4,64 @@ import MissiveCore
 
 extension SQLiteStore: WebhookStore {
     public func createSubscription(_ subscription: WebhookSubscription) async throws {
-        try await write { db in try Self.insert(subscription, db) }
+        let sealed = try sealer.seal(subscription.secret, context: subscription.id.rawValue)
+        try await write { db in try Self.insert(subscription, sealed: sealed, db) }
     }
 
     public func replaceSubscriptions(in formats: [WebhookFormat], with subscription: WebhookSubscription) async throws {
+        let sealed = try sealer.seal(subscription.secret, context: subscription.id.rawValue)
         try await write { db in
             for format in formats {
                 try db.execute(sql: "DELETE FROM webhooks WHERE organisation_id = ? AND format = ?", arguments: [subscription.organisationID.rawValue, format.rawValue])
             }
-            try Self.insert(subscription, db)
+            try Self.insert(subscription, sealed: sealed, db)
         }
     }
 
-    static func insert(_ subscription: WebhookSubscription, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO webhooks (id, organisation_id, url, description, event_types, secret, created_at, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+    /// The signing secret is stored sealed under the operator's secrets key (bound to the
+    /// subscription id); the clear-text column stays empty.
+    static func insert(_ subscription: WebhookSubscription, sealed: Data, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO webhooks (id, organisation_id, url, description, event_types, secret, secret_sealed, created_at, format) VALUES (?, ?, ?, ?, ?, '', ?, ?, ?)", arguments: [
             subscription.id.rawValue, subscription.organisationID.rawValue, subscription.url, subscription.description,
-            try JSONColumn.encode(subscription.eventTypes), subscription.secret, subscription.createdAt.storage, subscription.format.rawValue,
+            try JSONColumn.encode(subscription.eventTypes), sealed, subscription.createdAt.storage, subscription.format.rawValue,
         ])
+    }
+
+    /// Seals the signing secrets of subscriptions made before secrets were sealed (v7), so
+    /// no clear-text secret stays in the database. Returns how many were sealed.
+    @discardableResult
+    public func sealClearWebhookSecrets() async throws -> Int {
+        let clear = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT id, secret FROM webhooks WHERE secret_sealed IS NULL").map { ($0["id"] as String, $0["secret"] as String) }
+        }
+        let sealed = try clear.map { ($0.0, try sealer.seal($0.1, context: $0.0)) }
+        guard !sealed.isEmpty else { return 0 }
+        try await write { db in
+            for (id, data) in sealed {
+                try db.execute(sql: "UPDATE webhooks SET secret = '', secret_sealed = ? WHERE id = ? AND secret_sealed IS NULL", arguments: [data, id])
+            }
+        }
+        return sealed.count
+    }
+
+    /// The signing secret of a subscription row (sealed, or clear for rows not yet sealed).
+    func secret(_ row: Row) throws -> String {
+        guard let sealed = row["secret_sealed"] as Data? else { return row["secret"] }
+        guard let secret = sealer.open(sealed, context: row["id"]) else {
+            throw MissiveError(.unavailable, "A webhook's signing secret does not open with this secrets key.")
+        }
+        return secret
     }
 
     public func subscriptions(of organisation: OrganisationID) async throws -> [WebhookSubscription] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM webhooks WHERE organisation_id = ? ORDER BY id", arguments: [organisation.rawValue]).map(Self.subscription)
+            try Row.fetchAll(db, sql: "SELECT * FROM webhooks WHERE organisation_id = ? ORDER BY id", arguments: [organisation.rawValue]).map(self.subscriptionValue)
         }
     }
 
     public func subscription(_ id: WebhookID, organisation: OrganisationID) async throws -> WebhookSubscription? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM webhooks WHERE id = ? AND organisation_id = ?", arguments: [id.rawValue, organisation.rawValue]).map(Self.subscription)
+            try Row.fetchOne(db, sql: "SELECT * FROM webhooks WHERE id = ? AND organisation_id = ?", arguments: [id.rawValue, organisation.rawValue]).map(self.subscriptionValue)
         }
     }
 
@@ -67,8 +97,8 @@ extension SQLiteStore: WebhookStore {
                 RETURNING *
                 """, arguments: [lease, real.addingTimeInterval(leaseDuration).storage, now.storage, real.storage, limit])
             return try rows.compactMap { row in
-                guard let hook = try Row.fetchOne(db, sql: "SELECT url, secret, format FROM webhooks WHERE id = ?", arguments: [row["webhook_id"] as String]) else { return nil }
-                return ClaimedDelivery(delivery: try Self.delivery(row, attempts: []), url: hook["url"], secret: hook["secret"], lease: lease, format: WebhookFormat(rawValue: hook["format"]) ?? .standardWebhooks)
+                guard let hook = try Row.fetchOne(db, sql: "SELECT id, url, secret, secret_sealed, format FROM webhooks WHERE id = ?", arguments: [row["webhook_id"] as String]) else { return nil }
+                return ClaimedDelivery(delivery: try Self.delivery(row, attempts: []), url: hook["url"], secret: try self.secret(hook), lease: lease, format: WebhookFormat(rawValue: hook["format"]) ?? .standardWebhooks)
             }
         }
     }
@@ -100,11 +130,11 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
-    static func subscription(_ row: Row) throws -> WebhookSubscription {
+    func subscriptionValue(_ row: Row) throws -> WebhookSubscription {
         WebhookSubscription(
             id: WebhookID(unchecked: row["id"]), organisationID: OrganisationID(unchecked: row["organisation_id"]),
             url: row["url"], description: row["description"], eventTypes: try JSONColumn.decode([EventType].self, row["event_types"]) ?? [],
-            secret: row["secret"], createdAt: row.date("created_at"), format: WebhookFormat(rawValue: row["format"]) ?? .standardWebhooks
+            secret: try secret(row), createdAt: row.date("created_at"), format: WebhookFormat(rawValue: row["format"]) ?? .standardWebhooks
         )
     }
 

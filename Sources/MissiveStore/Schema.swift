@@ -234,4 +234,16 @@ enum Schema {
     ) WITHOUT ROWID;
     CREATE INDEX evidence_queue_due ON evidence_queue(next_attempt_at);
     """
+
+    /// v7: a seal over each accepted document (with its acceptance evidence); webhook signing
+    /// secrets sealed under the operator's secrets key instead of clear text.
+    static let v7 = """
+    CREATE TABLE evidence_document_seals (
+        evidence_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        seal BLOB NOT NULL,
+        PRIMARY KEY (evidence_id, idx)
+    ) WITHOUT ROWID;
+    ALTER TABLE webhooks ADD COLUMN secret_sealed BLOB;
+    """
 }

@@ -36,6 +36,12 @@ struct Serve: AsyncParsableCommand {
     var virusScanner: String?
     @Option(name: .customLong("smtp-smarthost"), help: "host:port of the relay for delivery status notifications (env MISSIVE_SMTP_SMARTHOST; default: files in DATA/mail-outbox).")
     var smtpSmarthost: String?
+    @Option(name: .customLong("time-stamp-url"), help: "An external RFC 3161 TSA that stamps every seal (with --time-stamp-trust-anchor; env MISSIVE_TSA_URL).")
+    var timeStampURL: String?
+    @Option(name: .customLong("time-stamp-trust-anchor"), help: "The external TSA's root certificate, PEM (env MISSIVE_TSA_TRUST_ANCHOR).")
+    var timeStampTrustAnchor: String?
+    @Flag(name: .customLong("no-evidence"), help: "Sandbox only: issue no evidence (the benchmark's baseline).")
+    var noEvidence = false
 
     func run() async throws {
         let configuration = try resolvedConfiguration()
@@ -73,6 +79,8 @@ struct Serve: AsyncParsableCommand {
         if let value = environment["MISSIVE_SMTP_DOMAIN"] { configuration.smtpDomain = value }
         if let value = environment["MISSIVE_SMTP_SMARTHOST"] { configuration.smtpSmarthost = value }
         if let value = environment["MISSIVE_VIRUS_SCANNER"] { configuration.virusScanner = value }
+        if let value = environment["MISSIVE_TSA_URL"] { configuration.timeStampURL = value }
+        if let value = environment["MISSIVE_TSA_TRUST_ANCHOR"] { configuration.timeStampTrustAnchor = value }
         configuration.dataDirectory = data.dataDirectory
         if sandbox { configuration.sandbox = true }
         if let host { configuration.host = host }
@@ -87,6 +95,9 @@ struct Serve: AsyncParsableCommand {
         if let smtpDomain { configuration.smtpDomain = smtpDomain }
         if let smtpSmarthost { configuration.smtpSmarthost = smtpSmarthost }
         if let virusScanner { configuration.virusScanner = virusScanner }
+        if let timeStampURL { configuration.timeStampURL = timeStampURL }
+        if let timeStampTrustAnchor { configuration.timeStampTrustAnchor = timeStampTrustAnchor }
+        if noEvidence { configuration.evidence = false }
         guard (0...65535).contains(configuration.smtpPort) else { throw ValidationError("--smtp-port must be 0 to 65535.") }
         guard (0...65535).contains(configuration.httpPort) else { throw ValidationError("--http-port must be 0 to 65535.") }
         guard configuration.maxDocumentBytes > 0 else { throw ValidationError("--max-document-bytes must be positive.") }

@@ -9,7 +9,7 @@ struct SignatureTimeStampTests {
 
     @Test func timestampedSealVerifiesAndItsTokenVerifies() async throws {
         let keys = try EvidenceKeys.generate()
-        let p7s = try CAdESSeal(keys: keys).seal(Self.document, at: Date(), timeStampedBy: TimeStampAuthority(keys: keys))
+        let p7s = try await CAdESSeal(keys: keys).seal(Self.document, at: Date(), timeStampedBy: TimeStampAuthority(keys: keys))
         let openssl = try OpenSSL()
         defer { openssl.cleanUp() }
         try keys.write(to: openssl.folder)
@@ -44,6 +44,33 @@ struct SignatureTimeStampTests {
         #expect(own.hasSignatureTimeStamp)
     }
 
+    @Test func sealOverADigestIsASealOverTheDocument() async throws {
+        let keys = try EvidenceKeys.generate()
+        let digest = Array(SHA256.hash(data: Self.document))
+        let p7s = try await CAdESSeal(keys: keys).seal(sha256: digest, at: Date(), timeStampedBy: TimeStampAuthority(keys: keys))
+        let cms = try Self.opensslVerify(p7s, content: Self.document, keys: keys)
+        #expect(cms.status == 0, "\(cms.output)")
+        let own = await CAdESSeal.verify(p7s: p7s, sha256: digest, trustAnchor: keys.root)
+        #expect(own.outcome == .valid)
+        let stampedAt = try #require(own.timeStampTime)
+        #expect(abs(stampedAt.timeIntervalSinceNow) < 60)
+        #expect(throws: EvidenceError.self) { try CAdESSeal(keys: keys).seal(sha256: [1, 2, 3], at: Date()) }
+    }
+
+    /// `openssl cms -verify -cades` of a detached seal over `content` against the keys' root.
+    static func opensslVerify(_ p7s: [UInt8], content: [UInt8], keys: EvidenceKeys) throws -> (status: Int32, output: String) {
+        let openssl = try OpenSSL()
+        defer { openssl.cleanUp() }
+        try keys.write(to: openssl.folder)
+        try openssl.write(p7s, to: "doc.p7s")
+        try openssl.write(content, to: "doc.pdf")
+        let result = try openssl.run([
+            "cms", "-verify", "-binary", "-inform", "DER", "-in", "doc.p7s", "-content", "doc.pdf",
+            "-CAfile", "root.pem", "-purpose", "any", "-cades", "-out", "/dev/null",
+        ])
+        return (result.status, result.output)
+    }
+
     @Test func tokenOverAnotherSignatureIsRejectedByOwnVerifier() async throws {
         let keys = try EvidenceKeys.generate()
         let tsa = TimeStampAuthority(keys: keys)
@@ -57,7 +84,7 @@ struct SignatureTimeStampTests {
 
     @Test func timestampedSealStillDetectsTamperedContent() async throws {
         let keys = try EvidenceKeys.generate()
-        let p7s = try CAdESSeal(keys: keys).seal(Self.document, at: Date(), timeStampedBy: TimeStampAuthority(keys: keys))
+        let p7s = try await CAdESSeal(keys: keys).seal(Self.document, at: Date(), timeStampedBy: TimeStampAuthority(keys: keys))
         let tampered = Self.document.flipping(at: 3)
         let openssl = try OpenSSL()
         defer { openssl.cleanUp() }

@@ -7,6 +7,7 @@ retryable error instead of accepting unscanned.
 from __future__ import annotations
 
 import shutil
+import re
 import smtplib
 import socket
 import ssl
@@ -119,22 +120,44 @@ def count(server) -> int:
     return len(server.list_all("/v1/envelopes"))
 
 
-def test_an_infected_pdf_is_refused_on_every_ingress_and_nothing_is_stored(scanning_server, pdf: bytes) -> None:
+def test_an_infected_pdf_is_rejected_on_every_ingress_with_rejection_evidence(scanning_server, pdf: bytes, tmp_path) -> None:
+    """Each ingress refuses in its own terms; the refusal is kept as a `rejected` envelope
+    (reason `virus`) whose SubmissionRejection evidence openssl verifies, so the sender can
+    prove what happened; nothing is routed."""
     server = scanning_server
     before = count(server)
     rest = server.submit({"recipient": server.recipient("physical")["recipient"]}, eicar_pdf())
     assert rest.status_code == 422, rest.text
     assert rest.json()["code"] == "virus_detected"
+    rejected = [rest.json()["envelopeId"]]
     soap = soap_submit(server, eicar_pdf())
     assert soap.status_code == 500 and "virus_detected" in soap.text and "Client" in soap.text, soap.text[:400]
+    rejected.append(re.search(r"recorded as (env_[0-9A-Z]+)", soap.text).group(1))
     code, text = smtp_submit(server, eicar_pdf(), "infected")
     assert code == 554 and b"5.7.1" in text, (code, text)
-    assert count(server) == before
-    # Clean letters pass on each ingress.
+    rejected.append(re.search(rb"recorded as (env_[0-9A-Z]+)", text).group(1).decode())
+    assert count(server) == before + 3
+    for envelope_id in rejected:
+        envelope = server.envelope(envelope_id)
+        assert envelope["status"] == "rejected" and envelope["statusReason"]["code"] == "virus", envelope
+        assert [e["type"] for e in server.events(envelope_id)] == ["rejected"]
+        (item,) = wait_until(lambda: server.get(f"/v1/envelopes/{envelope_id}/evidence").json()["items"] or None, timeout=30,
+                             what="the rejection evidence")
+        assert item["event"] == "SubmissionRejection" and item["reason"]["code"] == "virus"
+        assert "sealUrl" not in item["documents"][0]  # malware is never sealed as an accepted document
+        (tmp_path / "record.json").write_bytes(server.get(item["recordUrl"]).content)
+        (tmp_path / "record.p7s").write_bytes(server.get(item["sealUrl"]).content)
+        verified = subprocess.run(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", str(tmp_path / "record.p7s"),
+                                   "-content", str(tmp_path / "record.json"), "-CAfile", server.sandbox["trustAnchor"], "-purpose", "any",
+                                   "-cades", "-out", "/dev/null"], capture_output=True, text=True, timeout=60)
+        assert verified.returncode == 0, verified.stderr
+    # Clean letters pass on each ingress; a rejected message's Message-ID (its idempotency
+    # reference) is free for the cleaned-up letter.
     assert server.submit({"recipient": server.recipient("physical")["recipient"]}, pdf).status_code == 202
     assert soap_submit(server, pdf).status_code == 200
     assert smtp_submit(server, pdf, "clean")[0] == 250
-    assert count(server) == before + 3
+    assert smtp_submit(server, pdf, "infected")[0] == 250
+    assert count(server) == before + 7
 
 
 def test_with_clamd_down_every_ingress_refuses_with_a_retryable_error(session_server_factory, tmp_path_factory, pdf: bytes) -> None:

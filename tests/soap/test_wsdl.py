@@ -25,6 +25,7 @@ failure, never a skip.
 from __future__ import annotations
 
 import base64
+import json
 import datetime as dt
 import re
 import shutil
@@ -65,7 +66,7 @@ XMIME = "http://www.w3.org/2005/05/xmlmime"
 ADDRESS = "http://127.0.0.1:8080/soap"
 CALLBACK_ADDRESS = "https://erp.example/missive/status"  # a placeholder: the sender registers its own URL
 
-OPERATIONS = ["SubmitLetter", "SubmitBatch", "GetStatus", "GetEvents", "CancelEnvelope", "CheckReachability",
+OPERATIONS = ["SubmitLetter", "SubmitBatch", "GetStatus", "GetEvidence", "GetEvents", "CancelEnvelope", "CheckReachability",
               "SetStatusCallback", "RemoveStatusCallback"]
 CALLBACK_OPERATIONS = ["StatusNotification"]
 # Operation input parameters as a generated client sees them (wrapped style: the wrapper's children).
@@ -73,6 +74,7 @@ INPUT_PARAMETERS = {
     "SubmitLetter": ["clientReference", "envelope", "document", "attachment"],
     "SubmitBatch": ["item"],
     "GetStatus": ["envelopeId"],
+    "GetEvidence": ["envelopeId"],
     "GetEvents": ["envelopeId", "after", "limit"],
     "CancelEnvelope": ["envelopeId"],
     "CheckReachability": ["recipient", "kind"],
@@ -521,6 +523,7 @@ REQUESTS = {
     "SubmitLetter": LETTER,
     "SubmitBatch": {"item": [LETTER, {"envelope": {"recipient": {"ePostAddress": "anna.muster@epost.sandbox.missive.ch"}}, "document": {"content": PDF}}]},
     "GetStatus": {"envelopeId": "env_01JDQ8Z6X4T9V2K7M3N5P8R1SA"},
+    "GetEvidence": {"envelopeId": "env_01JDQ8Z6X4T9V2K7M3N5P8R1SA"},
     "GetEvents": {"after": "evt_01JDQ8Z6X5A0000000000000A1", "limit": 100},
     "CancelEnvelope": {"envelopeId": "env_01JDQ8Z6X4T9V2K7M3N5P8R1SA"},
     "CheckReachability": {"recipient": {"uid": "CHE-123.456.789"}, "kind": "invoice"},
@@ -563,6 +566,11 @@ def check_response(name: str, result) -> None:
         envelope = result
         assert envelope.status == "delivered" and envelope.channel == "ebill" and envelope.statusReason.code == "ebill_registered"
         assert envelope.createdAt == dt.datetime(2026, 11, 29, 9, 59, 58, 120000, tzinfo=dt.timezone.utc)
+    elif name == "GetEvidence":
+        assert [e.event for e in result] == ["SubmissionAcceptance", "ContentConsignment"]
+        assert json.loads(result[0].record)["event"] == "SubmissionAcceptance"
+        assert result[0].seal.startswith(b"0\x82") and result[1].documentSeal == []
+        assert [(d.index, len(d.sha256)) for d in result[0].documentSeal] == [(0, 64)]
     elif name == "GetEvents":
         assert [e.type for e in result.event] == ["accepted", "routed", "delivered", "failed"]
         assert result.event[1].reason.code == "ebill_registered" and result.event[0].channel is None

@@ -15,9 +15,12 @@ public final class PostOffice: Sendable {
         public var credentials: any CredentialStore
         /// Scans every document before acceptance; nil only where scanning is switched off.
         public var scanner: (any VirusScanner)?
+        /// Sealed evidence; nil where the operator has no seal configured.
+        public var evidence: (any EvidenceStore)?
 
-        public init(envelopes: any EnvelopeStore, directory: any RecipientDirectory, mailboxes: any MailboxStore, blobs: any BlobStore, webhooks: any WebhookStore, credentials: any CredentialStore, scanner: (any VirusScanner)? = nil) {
+        public init(envelopes: any EnvelopeStore, directory: any RecipientDirectory, mailboxes: any MailboxStore, blobs: any BlobStore, webhooks: any WebhookStore, credentials: any CredentialStore, scanner: (any VirusScanner)? = nil, evidence: (any EvidenceStore)? = nil) {
             self.scanner = scanner
+            self.evidence = evidence
             self.envelopes = envelopes
             self.directory = directory
             self.mailboxes = mailboxes
@@ -81,7 +84,9 @@ public final class PostOffice: Sendable {
         render: @Sendable (Envelope) throws -> Data? = { _ in nil }
     ) async throws -> AcceptanceResult {
         try draft.validate()
-        try await scan(draft.documents)
+        if let infection = try await scan(draft.documents) {
+            try await reject(draft, organisation: organisation, principal: principal, mode: mode, infection: infection)
+        }
         let flightKey = draft.ingressReference.map { "\(organisation.rawValue)|\(draft.ingress.rawValue)|\($0)" }
         if let flightKey {
             let inserted = inFlight.withLock { $0.insert(flightKey).inserted }
@@ -113,18 +118,58 @@ public final class PostOffice: Sendable {
         return result
     }
 
-    /// Every document must be scanned clean before the envelope may be accepted.
-    func scan(_ documents: [DocumentRef]) async throws {
-        guard let scanner = ports.scanner else { return }
+    /// Every document must be scanned clean before the envelope may be accepted; returns the
+    /// first infected document (index and signature name).
+    func scan(_ documents: [DocumentRef]) async throws -> (index: Int, signature: String)? {
+        guard let scanner = ports.scanner else { return nil }
         for (index, document) in documents.enumerated() {
             if case .infected(let signature) = try await scanner.scan(document.storageKey) {
                 logger.notice("document refused: malware", metadata: ["missive.scan.signature": "\(signature.prefix(80))", "missive.document.index": "\(index)"])
-                throw MissiveError(.virusDetected, "Document \(index + 1) contains malware (\(signature.prefix(80))); the envelope is refused.", pointer: index == 0 ? "document" : "attachment")
+                return (index, String(signature.prefix(80)))
             }
         }
+        return nil
+    }
+
+    /// Records a submission refused for malware as a `rejected` envelope (reason `virus`,
+    /// `SubmissionRejection` evidence, webhooks), then throws `virusDetected` naming it. The
+    /// idempotency reference is not kept: a clean resubmission under it is a new letter.
+    func reject(_ draft: EnvelopeDraft, organisation: OrganisationID, principal: String, mode: Mode, infection: (index: Int, signature: String)) async throws -> Never {
+        let now = clock.now()
+        let reason = Reason(code: "virus", text: "Document \(infection.index + 1) contains malware (\(infection.signature)).")
+        let envelope = Envelope(
+            id: .generate(at: now), organisationID: organisation, principal: principal, mode: mode,
+            ingress: draft.ingress, ingressReference: nil, kind: draft.kind,
+            title: draft.title, reference: draft.reference, recipient: draft.recipient,
+            documents: draft.documents, policy: draft.policy, print: draft.print, invoice: draft.invoice,
+            status: .rejected, statusReason: reason, createdAt: now
+        )
+        let event = StatusEvent(envelopeID: envelope.id, organisationID: organisation, type: .rejected, at: now, reason: reason)
+        _ = try await ports.envelopes.accept(Submission(envelope: envelope, acceptedEvent: event, requestHash: draft.fingerprint, ingressResponse: nil, routeAt: now))
+        eventsCommitted()
+        throw MissiveError(
+            .virusDetected, "Document \(infection.index + 1) contains malware (\(infection.signature)); the envelope is refused and recorded as \(envelope.id) with rejection evidence.",
+            pointer: infection.index == 0 ? "document" : "attachment", envelopeID: envelope.id
+        )
     }
 
     // MARK: Sender actions
+
+    /// The envelope's sealed evidence, oldest first (404 for another organisation's).
+    public func evidence(of id: EnvelopeID, organisation: OrganisationID) async throws -> [StoredEvidence] {
+        guard try await ports.envelopes.record(id, organisation: organisation) != nil else {
+            throw MissiveError(.notFound, "No such envelope.")
+        }
+        return try await ports.evidence?.evidence(of: id, organisation: organisation) ?? []
+    }
+
+    /// One evidence record of the organisation.
+    public func evidence(_ id: EvidenceID, organisation: OrganisationID) async throws -> StoredEvidence {
+        guard let evidence = try await ports.evidence?.evidence(id, organisation: organisation) else {
+            throw MissiveError(.notFound, "No such evidence.")
+        }
+        return evidence
+    }
 
     /// The envelope, if it belongs to the organisation.
     public func envelope(_ id: EnvelopeID, organisation: OrganisationID) async throws -> Envelope {

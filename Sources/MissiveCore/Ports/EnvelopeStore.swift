@@ -4,6 +4,8 @@ import Foundation
 /// blob store), its `accepted` event, and what the ingress needs to answer a replay.
 public struct Submission: Sendable {
     public var envelope: Envelope
+    /// The first event: `accepted`, or `rejected` for a submission refused after its
+    /// documents were read (malware); a rejected one gets no job and no idempotency entry.
     public var acceptedEvent: StatusEvent
     /// A digest of the whole request (fields and document hashes); a different request
     /// under the same ingress reference is refused.

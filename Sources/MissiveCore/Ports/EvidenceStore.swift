@@ -4,6 +4,9 @@ import Foundation
 /// timestamped where the sealer can (CAdES-B-T).
 public protocol EvidenceSealer: Sendable {
     func seal(_ content: Data, at: Date) async throws -> Data
+    /// Seals a document known by its SHA-256 (32 bytes), taken on arrival: the stored
+    /// (encrypted) document is not read again.
+    func seal(sha256: [UInt8], at: Date) async throws -> Data
 }
 
 /// A sealed evidence record as stored.
@@ -14,12 +17,16 @@ public struct StoredEvidence: Sendable, Hashable {
     /// The detached signature over ``canonical``.
     public var seal: Data
     public var sealedAt: Date
+    /// For `SubmissionAcceptance`: a detached seal over each document, in the order of
+    /// ``EvidenceRecord/documents``; empty for other events.
+    public var documentSeals: [Data]
 
-    public init(record: EvidenceRecord, canonical: Data, seal: Data, sealedAt: Date) {
+    public init(record: EvidenceRecord, canonical: Data, seal: Data, sealedAt: Date, documentSeals: [Data] = []) {
         self.record = record
         self.canonical = canonical
         self.seal = seal
         self.sealedAt = sealedAt
+        self.documentSeals = documentSeals
     }
 }
 

@@ -46,13 +46,17 @@ public struct MissiveError: Error, Sendable, CustomStringConvertible {
     public var reason: String
     /// JSON pointer or part name of the offending input, if any.
     public var pointer: String?
+    /// The envelope the refusal was recorded as (a submission rejected for malware is kept,
+    /// with its `SubmissionRejection` evidence, so the sender can prove what happened).
+    public var envelopeID: EnvelopeID?
     public var file: String
     public var line: Int
 
-    public init(_ code: Code, _ reason: String, pointer: String? = nil, file: String = #fileID, line: Int = #line) {
+    public init(_ code: Code, _ reason: String, pointer: String? = nil, envelopeID: EnvelopeID? = nil, file: String = #fileID, line: Int = #line) {
         self.code = code
         self.reason = reason
         self.pointer = pointer
+        self.envelopeID = envelopeID
         self.file = file
         self.line = line
     }

@@ -15,11 +15,36 @@ extension CAdESSeal {
         trustAnchor: Certificate,
         at time: Date = Date()
     ) async -> SealVerification {
+        await verify(p7s: p7s, sha256: DigestAlgorithm.sha256.hash(content), trustAnchors: [trustAnchor], at: time)
+    }
+
+    /// Verifies a detached seal over content known by its SHA-256 against one trust anchor.
+    public static func verify(
+        p7s: [UInt8],
+        sha256 digest: [UInt8],
+        trustAnchor: Certificate,
+        at time: Date = Date()
+    ) async -> SealVerification {
+        await verify(p7s: p7s, sha256: digest, trustAnchors: [trustAnchor], at: time)
+    }
+
+    /// Verifies a detached seal over content known by its SHA-256 (a document too large to
+    /// hold, hashed while streamed). The seal certificate must chain to `trustAnchors` (the
+    /// operator's root), the time-stamping certificate to `timeStampAnchors` (the same root
+    /// for the built-in TSA; an external TSA's root otherwise): neither root vouches for the
+    /// other's certificates.
+    public static func verify(
+        p7s: [UInt8],
+        sha256 digest: [UInt8],
+        trustAnchors: [Certificate],
+        timeStampAnchors: [Certificate]? = nil,
+        at time: Date = Date()
+    ) async -> SealVerification {
         guard let signedData = try? CMSSignedData(contentInfoDER: p7s),
             signedData.contentType == EvidenceOID.data, signedData.content == nil
         else { return SealVerification(.malformed) }
         let signer: Certificate
-        switch signedData.verifySigner(contentDigest: DigestAlgorithm.sha256.hash(content)) {
+        switch signedData.verifySigner(contentDigest: digest) {
         case .failure(let failure):
             return SealVerification(failure.outcome, signer: failure.signer)
         case .success(let certificate):
@@ -27,7 +52,7 @@ extension CAdESSeal {
         }
         let signingTime = signedData.signerInfo.signedAttributes.singleValue(of: EvidenceOID.signingTime)
             .flatMap(signingTimeDate)
-        var verifier = Verifier(rootCertificates: CertificateStore([trustAnchor])) {
+        var verifier = Verifier(rootCertificates: CertificateStore(trustAnchors)) {
             RFC5280Policy(fixedExpiryValidationTime: time)
         }
         let chain = await verifier.validate(leaf: signer, intermediates: CertificateStore(signedData.certificates))
@@ -39,35 +64,39 @@ extension CAdESSeal {
             return SealVerification(.valid, signer: signer, signingTime: signingTime)
         }
         let imprint = DigestAlgorithm.sha256.hash(signedData.signerInfo.signature)
-        guard let token = attributes.singleValue(of: EvidenceOID.signatureTimeStampToken),
-            await verifyTimeStampToken(token, imprint: imprint, trustAnchor: trustAnchor, at: time)
+        var token = DER.Serializer()
+        guard let value = attributes.singleValue(of: EvidenceOID.signatureTimeStampToken), (try? token.serialize(value)) != nil,
+            let stamped = await verifyTimeStampToken(token.serializedBytes, imprint: imprint, trustAnchors: timeStampAnchors ?? trustAnchors, at: time)
         else {
             return SealVerification(.timeStampInvalid, signer: signer, signingTime: signingTime)
         }
-        return SealVerification(.valid, signer: signer, signingTime: signingTime, hasSignatureTimeStamp: true)
+        var verification = SealVerification(.valid, signer: signer, signingTime: signingTime, hasSignatureTimeStamp: true)
+        verification.timeStampTime = stamped.genTime
+        return verification
     }
 
-    private static func verifyTimeStampToken(
-        _ value: ASN1Any,
+    /// Checks a DER time-stamp token: a SignedData over a TSTInfo whose SHA-256 imprint is
+    /// `imprint`, signed by a TSA certificate with EKU timeStamping that chains to one of
+    /// `trustAnchors`. Returns the token's TSTInfo, or nil.
+    static func verifyTimeStampToken(
+        _ der: [UInt8],
         imprint: [UInt8],
-        trustAnchor: Certificate,
+        trustAnchors: [Certificate],
         at time: Date
-    ) async -> Bool {
-        var coder = DER.Serializer()
-        guard (try? coder.serialize(value)) != nil,
-            let token = try? CMSSignedData(contentInfoDER: coder.serializedBytes),
+    ) async -> TSTInfoSummary? {
+        guard let token = try? CMSSignedData(contentInfoDER: der),
             token.contentType == EvidenceOID.tstInfo, let info = token.content,
             case .success(let tsa) = token.verifySigner(contentDigest: DigestAlgorithm.sha256.hash(info)),
             let stamped = try? TSTInfo.messageImprint(of: info),
             stamped.algorithm == .sha256, stamped.digest == imprint
-        else { return false }
-        var verifier = Verifier(rootCertificates: CertificateStore([trustAnchor])) {
+        else { return nil }
+        var verifier = Verifier(rootCertificates: CertificateStore(trustAnchors)) {
             RFC5280Policy(fixedExpiryValidationTime: time)
             TimeStampingPolicy()
         }
         let chain = await verifier.validate(leaf: tsa, intermediates: CertificateStore(token.certificates))
-        guard case .validCertificate = chain else { return false }
-        return true
+        guard case .validCertificate = chain else { return nil }
+        return stamped
     }
 }
 

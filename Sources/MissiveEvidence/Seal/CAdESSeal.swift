@@ -30,25 +30,21 @@ public struct CAdESSeal: Sendable {
 
     /// Seals `content` (detached CAdES-B) at `time`; returns the DER `.p7s`.
     public func seal(_ content: some DataProtocol, at time: Date) throws -> [UInt8] {
+        try seal(sha256: DigestAlgorithm.sha256.hash(content), at: time)
+    }
+
+    /// Seals content known by its SHA-256 (detached CAdES-B): a document need not be read
+    /// again (or decrypted) to be sealed, its hash taken on arrival is enough.
+    public func seal(sha256 digest: [UInt8], at time: Date) throws -> [UInt8] {
+        guard digest.count == 32 else { throw EvidenceError(.malformedStructure, "a SHA-256 digest has 32 bytes") }
         let signedData = try CMSSigner(signer: signer, certificate: certificate).signedData(
             contentType: EvidenceOID.data,
-            digest: DigestAlgorithm.sha256.hash(content),
+            digest: digest,
             encapsulated: nil,
             signingTime: time,
             certificates: [certificate] + chain
         )
         return try signedData.contentInfoDER()
-    }
-
-    /// Seals `content` and adds a signature time-stamp from `authority` (CAdES-B-T).
-    public func seal(
-        _ content: some DataProtocol,
-        at time: Date,
-        timeStampedBy authority: TimeStampAuthority
-    ) throws -> [UInt8] {
-        let p7s = try seal(content, at: time)
-        let token = try authority.timestamp(digest: DigestAlgorithm.sha256.hash(Self.signatureValue(of: p7s)), at: time)
-        return try Self.addingSignatureTimeStamp(token: token, to: p7s)
     }
 
     /// The raw signature value of a seal: what a signature time-stamp's imprint covers.

@@ -35,6 +35,8 @@ public struct SealVerification: Hashable, Sendable {
     public var signingTime: Date?
     /// Whether a verified signature time-stamp (CAdES-B-T) is present.
     public var hasSignatureTimeStamp: Bool
+    /// The time the signature time-stamp certifies (its `genTime`), when verified.
+    public var timeStampTime: Date?
 
     /// True when ``outcome`` is ``Outcome/valid``.
     public var isValid: Bool { outcome == .valid }

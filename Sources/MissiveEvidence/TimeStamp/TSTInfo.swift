@@ -62,9 +62,18 @@ struct TSTInfo: Hashable, Sendable {
     }
 }
 
+/// What a verifier needs from a DER `TSTInfo`.
+struct TSTInfoSummary: Sendable {
+    var algorithm: DigestAlgorithm
+    var digest: [UInt8]
+    var genTime: Date?
+    /// The nonce's big-endian integer bytes, when present.
+    var nonce: [UInt8]?
+}
+
 extension TSTInfo {
-    /// Reads only the `messageImprint` of a DER `TSTInfo`.
-    static func messageImprint(of der: [UInt8]) throws -> (algorithm: DigestAlgorithm, digest: [UInt8]) {
+    /// Reads the `messageImprint`, `genTime` and `nonce` of a DER `TSTInfo`.
+    static func messageImprint(of der: [UInt8]) throws -> TSTInfoSummary {
         try DER.sequence(try DER.parse(der), identifier: .sequence) { nodes in
             guard try Int(derEncoded: &nodes) == 1 else {
                 throw ASN1Error.invalidASN1Object(reason: "unsupported TSTInfo version")
@@ -78,11 +87,20 @@ extension TSTInfo {
                 let digest = try ASN1OctetString(derEncoded: &fields)
                 return (algorithm, [UInt8](digest.bytes))
             }
-            while nodes.next() != nil {}
+            _ = nodes.next()  // serialNumber
+            let genTime = nodes.next().flatMap { try? GeneralizedTime(derEncoded: $0) }
+            // accuracy (SEQUENCE) and ordering (BOOLEAN) may come first; the nonce is the
+            // only INTEGER after genTime.
+            var nonce: [UInt8]?
+            while let node = nodes.next() {
+                if node.identifier == .integer, nonce == nil, let value = try? ArraySlice<UInt8>(derEncoded: node) {
+                    nonce = Array(value)
+                }
+            }
             guard let algorithm = DigestAlgorithm(oid: imprint.0.algorithm) else {
                 throw ASN1Error.invalidASN1Object(reason: "unsupported imprint algorithm")
             }
-            return (algorithm, imprint.1)
+            return TSTInfoSummary(algorithm: algorithm, digest: imprint.1, genTime: genTime.flatMap { try? signingTimeDate(ASN1Any(erasing: $0)) }, nonce: nonce)
         }
     }
 }

@@ -186,7 +186,7 @@ struct SMTPConnection {
     static func reply(for error: MissiveError) -> SMTPReply {
         switch error.code {
         case .unavailable: SMTPReply(451, "4.3.0", "Temporarily unable to accept the message; try again later")
-        case .virusDetected: SMTPReply(554, "5.7.1", "A document contains malware; the letter is refused")
+        case .virusDetected: SMTPReply(554, "5.7.1", "A document contains malware; the letter is refused" + (error.envelopeID.map { " (recorded as \($0))" } ?? ""))
         case .idempotencyInFlight: SMTPReply(451, "4.3.0", "This Message-ID is being processed; try again later")
         case .idempotencyMismatch: SMTPReply(554, "5.6.0", "This Message-ID was already used for a different message")
         case .tooLarge: SMTPReply(552, "5.3.4", "Message too large")

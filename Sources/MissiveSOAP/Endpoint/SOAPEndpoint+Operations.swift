@@ -43,6 +43,9 @@ extension SOAPEndpoint {
             return "<m:CancelEnvelopeResponse>\(SOAPMapping.statusInfo(envelope))</m:CancelEnvelopeResponse>"
         case "GetEvents":
             return try await events(operation, organisation: organisation)
+        case "GetEvidence":
+            let evidence = try await postOffice.evidence(of: try Self.envelopeID(operation), organisation: organisation)
+            return "<m:GetEvidenceResponse>\(evidence.map(SOAPMapping.evidence).joined())</m:GetEvidenceResponse>"
         case "CheckReachability":
             guard let element = operation.child("recipient") else { throw SOAPFault(.client, "recipient is required.", code: "invalid_request") }
             let kind = try SOAPMapping.enumValue(operation.value("kind"), EnvelopeKind.self, "kind") ?? .letter

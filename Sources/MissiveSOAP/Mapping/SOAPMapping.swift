@@ -108,4 +108,21 @@ public enum SOAPMapping {
         if let reason = event.reason { xml += "<m:reason>\(SOAPWriter.element("code", reason.code))\(SOAPWriter.element("text", reason.text))</m:reason>" }
         return xml + "</m:event>"
     }
+
+    /// An `Evidence` element: the record and its seals as base64 bytes.
+    public static func evidence(_ evidence: StoredEvidence) -> String {
+        let record = evidence.record
+        var xml = "<m:evidence>"
+        xml += SOAPWriter.element("evidenceId", record.evidenceId.rawValue)
+        xml += SOAPWriter.element("event", record.event.rawValue)
+        xml += SOAPWriter.element("eventId", record.eventId.rawValue)
+        xml += SOAPWriter.element("eventTime", Timestamp.string(record.eventTime))
+        xml += SOAPWriter.element("sealedAt", Timestamp.string(evidence.sealedAt))
+        xml += SOAPWriter.element("record", evidence.canonical.base64EncodedString())
+        xml += SOAPWriter.element("seal", evidence.seal.base64EncodedString())
+        for (index, seal) in evidence.documentSeals.enumerated() where record.documents.indices.contains(index) {
+            xml += "<m:documentSeal>\(SOAPWriter.element("index", String(index)))\(SOAPWriter.element("sha256", record.documents[index].sha256))\(SOAPWriter.element("seal", seal.base64EncodedString()))</m:documentSeal>"
+        }
+        return xml + "</m:evidence>"
+    }
 }
