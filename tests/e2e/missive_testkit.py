@@ -599,3 +599,44 @@ def parse_time(value: str) -> "datetime":
             digits, rest = digits + rest[0], rest[1:]
         v = f"{head}.{digits[:6].ljust(6, '0')}{rest}"
     return datetime.fromisoformat(v)
+
+
+# --- CMS seals ---------------------------------------------------------------------
+
+def der_children(data: bytes) -> list[tuple[int, bytes, bytes]]:
+    """The TLV elements in `data`: (tag, contents, the whole element)."""
+    out, i = [], 0
+    while i < len(data):
+        tag, length, start = data[i], data[i + 1], i + 2
+        if length & 0x80:
+            count = length & 0x7F
+            length, start = int.from_bytes(data[start:start + count], "big"), start + count
+        out.append((tag, data[start:start + length], data[i:start + length]))
+        i = start + length
+    return out
+
+
+def signature_time_stamp(seal: bytes) -> tuple[bytes, bytes]:
+    """(the signer's signature value, the DER time-stamp token in its unsigned attributes),
+    read from the CMS structure (ContentInfo → SignedData → SignerInfo) by hand."""
+    (_, content_info, _), = der_children(seal)
+    signed_data = der_children(der_children(content_info)[1][1])[0][1]
+    signer_infos = [c for t, c, _ in der_children(signed_data) if t == 0x31][-1]
+    (_, signer_info, _), = der_children(signer_infos)
+    fields = der_children(signer_info)
+    signature = next(c for t, c, _ in fields if t == 0x04)
+    unsigned = next(c for t, c, _ in fields if t == 0xA1)
+    token_oid = bytes.fromhex("060b2a864886f70d010910020e")  # id-aa-signatureTimeStampToken
+    for _, attribute, _ in der_children(unsigned):
+        oid, values = der_children(attribute)
+        if oid[2] == token_oid:
+            return signature, der_children(values[1])[0][2]
+    raise AssertionError("the seal has no signature time-stamp token")
+
+
+def ts_verify(token: bytes, signature: bytes, ca_file: str, tmp: Path) -> subprocess.CompletedProcess:
+    """`openssl ts -verify` of an embedded token: its imprint must be the SHA-256 of the signature."""
+    (tmp / "token.der").write_bytes(token)
+    assert Path("/usr/bin/openssl").exists(), "openssl is missing (scripts/test installs it)"
+    return subprocess.run(["/usr/bin/openssl", "ts", "-verify", "-digest", hashlib.sha256(signature).hexdigest(), "-token_in",
+                           "-in", str(tmp / "token.der"), "-CAfile", ca_file], capture_output=True, text=True, timeout=60)

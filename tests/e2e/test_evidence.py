@@ -23,7 +23,7 @@ from lxml import etree
 from zeep import Client
 from zeep.transports import Transport
 
-from missive_testkit import make_pdf, missive_bin, wait_for_events, wait_until
+from missive_testkit import make_pdf, missive_bin, signature_time_stamp, ts_verify, wait_for_events, wait_until
 
 OPENSSL = "/usr/bin/openssl"
 
@@ -96,9 +96,11 @@ def test_every_legal_event_is_sealed_and_openssl_verifies_it(shared_server, open
         parsed = json.loads(record)
         assert (parsed["evidenceId"], parsed["envelopeId"], parsed["event"], parsed["eventId"]) == (item["id"], envelope["id"], item["event"], item["eventId"])
         assert parsed["documents"][0]["sha256"] == envelope["documents"][0]["sha256"] == item["documents"][0]["sha256"]
-        # The seal carries a signature timestamp (CAdES-B-T).
-        printed = openssl("cms", "-cmsout", "-print", "-inform", "DER", "-in", str(tmp_path / "seal.p7s"))
-        assert "id-smime-aa-timeStampToken" in printed.stdout
+        # The seal carries a signature time-stamp (CAdES-B-T) that openssl verifies on its own.
+        signature, token = signature_time_stamp(seal)
+        stamped = ts_verify(token, signature, server.sandbox["trustAnchor"], tmp_path)
+        assert stamped.returncode == 0 and "Verification: OK" in stamped.stdout, stamped.stdout + stamped.stderr
+        assert ts_verify(token, signature[:-1] + bytes([signature[-1] ^ 1]), server.sandbox["trustAnchor"], tmp_path).returncode != 0
 
     # One changed byte in the record, or in the seal's signed attributes, and openssl refuses.
     record = download(server, items[0]["recordUrl"], "application/octet-stream")
@@ -122,6 +124,8 @@ def test_each_accepted_document_has_its_own_seal(shared_server, opened_letter: d
     # The seal verifies against the very PDF the recipient downloaded...
     result = cms_verify(server, pdf, document_seal, tmp_path)
     assert result.returncode == 0, result.stderr
+    signature, token = signature_time_stamp(document_seal)
+    assert ts_verify(token, signature, server.sandbox["trustAnchor"], tmp_path).returncode == 0
     # ...and not against a copy changed by one byte.
     altered = bytearray(pdf)
     altered[len(altered) // 2] ^= 0x01

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from missive_testkit import make_pdf, wait_for_events, wait_until
+from missive_testkit import make_pdf, signature_time_stamp, ts_verify, wait_until
 
 OPENSSL = "/usr/bin/openssl"
 
@@ -141,6 +141,10 @@ def test_seals_carry_the_external_tsas_token_and_openssl_verifies_them(server_fa
     assert verified.returncode == 0, verified.stderr
     printed = run("cms", "-cmsout", "-print", "-inform", "DER", "-in", str(tmp_path / "record.p7s")).stdout
     assert "id-smime-aa-timeStampToken" in printed and "Test Qualified TSA" in printed
+    # The embedded token verifies against the external TSA's root, and not against the sandbox's.
+    signature, token = signature_time_stamp(seal)
+    assert ts_verify(token, signature, str(external_tsa.folder / "root.pem"), tmp_path).returncode == 0
+    assert ts_verify(token, signature, server.sandbox["trustAnchor"], tmp_path).returncode != 0
     # The hub's own verification knows both roots.
     import base64
     report = server.post("/v1/evidence-verifications", json={"record": base64.b64encode(record).decode(), "seal": base64.b64encode(seal).decode(),
