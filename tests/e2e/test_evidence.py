@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from lxml import etree
 from zeep import Client
 from zeep.transports import Transport
 
