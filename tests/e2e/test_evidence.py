@@ -267,4 +267,11 @@ def test_the_built_in_tsa_answers_rfc3161_queries(shared_server, tmp_path: Path)
     (tmp_path / "bad.tsr").write_bytes(bad.content)
     text = openssl("ts", "-reply", "-in", str(tmp_path / "bad.tsr"), "-text")
     assert "Rejected" in text.stdout, text.stdout + text.stderr
+    # An unsupported hash (SHA-1) is a rejection with badAlg.
+    assert openssl("ts", "-query", "-data", str(data), "-sha1", "-out", str(tmp_path / "sha1.tsq")).returncode == 0
+    sha1 = requests.post(f"{server.url}/tsa", data=(tmp_path / "sha1.tsq").read_bytes(), headers={"Content-Type": "application/timestamp-query"}, timeout=30)
+    assert sha1.status_code == 200
+    (tmp_path / "sha1.tsr").write_bytes(sha1.content)
+    text = openssl("ts", "-reply", "-in", str(tmp_path / "sha1.tsr"), "-text")
+    assert "Rejected" in text.stdout and "unrecognized or unsupported algorithm" in text.stdout.lower(), text.stdout
     assert requests.post(f"{server.url}/tsa", data=b"x", headers={"Content-Type": "text/plain"}, timeout=30).status_code == 415
