@@ -14,8 +14,6 @@ sandbox partner took every job.
 from __future__ import annotations
 
 import base64
-import smtplib
-import ssl
 import stat
 import uuid
 from email.message import EmailMessage
@@ -26,6 +24,7 @@ from zeep import Client
 from zeep.transports import Transport
 
 from missive_testkit import MissiveServer, make_pdf, wait_for_events, wait_until
+from test_smtp_lifecycle import authenticated
 
 TIMEOUT = 30.0
 MAGIC = b"MSVENC\x01"
@@ -44,19 +43,14 @@ def soap_service(server: MissiveServer):
 
 
 def smtp_send(server: MissiveServer, alias: str, subject: str, pdf: bytes) -> None:
-    sandbox = server.sandbox
     message = EmailMessage()
-    message["From"] = sandbox["smtpFrom"]
-    message["To"] = f"{alias}@{sandbox['smtpDomain']}"
+    message["From"] = server.sandbox["smtpFrom"]
+    message["To"] = f"{alias}@{server.sandbox['smtpDomain']}"
     message["Subject"] = subject
     message["Message-ID"] = f"<enc-{uuid.uuid4().hex}@demo.sandbox.missive.ch>"
     message.set_content("Attached.")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename="letter.pdf")
-    context = ssl.create_default_context(cafile=sandbox["smtpCertificate"])
-    context.check_hostname = False
-    with smtplib.SMTP(sandbox["smtpHost"], sandbox["smtpPort"], timeout=60) as client:
-        client.starttls(context=context)
-        client.login(sandbox["smtpUsername"], sandbox["smtpPassword"])
+    with authenticated(server) as client:
         client.send_message(message)
 
 
