@@ -5,7 +5,7 @@ import MissiveStore
 /// Everything `missive serve` can be told, from flags, environment variables
 /// (`MISSIVE_…`) or a JSON config file. Defaults give an embedded, single-folder hub.
 public struct MissiveConfiguration: Sendable, Codable {
-    /// The data folder: `missive.sqlite`, `blobs/`, `spool/`.
+    /// The data folder: `missive.sqlite`, `blobs/` (encrypted), `spool/`, `keys/`.
     public var dataDirectory: String = "./missive-data"
     public var host: String = "127.0.0.1"
     /// `0` picks a free port.
@@ -35,6 +35,10 @@ public struct MissiveConfiguration: Sendable, Codable {
     /// The operator's secrets key (seals API keys for WS-Security PasswordDigest); default
     /// `<data>/keys/secrets.key`, created on first run. Keep it out of database backups.
     public var secretsKeyFile: String?
+    /// The operator's processing key (X25519), for which every stored document's key is
+    /// wrapped so the hub can scan, print and bill it; default `<data>/keys/processing.key`,
+    /// created on first run. In production keep it off the data volume and out of its backups.
+    public var processingKeyFile: String?
 
     /// The SMTP listener's port (`0` picks a free one). It runs when `smtpDomain` is set,
     /// and always in the sandbox.
@@ -99,6 +103,7 @@ public struct MissiveConfiguration: Sendable, Codable {
         case allowPlainHTTPWebhooks
         case logLevel
         case secretsKeyFile
+        case processingKeyFile
         case smtpPort
         case smtpDomain
         case smtpHostname
@@ -142,6 +147,7 @@ public struct MissiveConfiguration: Sendable, Codable {
         allowPlainHTTPWebhooks = try container.decodeIfPresent(Bool.self, forKey: .allowPlainHTTPWebhooks) ?? allowPlainHTTPWebhooks
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? logLevel
         secretsKeyFile = try container.decodeIfPresent(String.self, forKey: .secretsKeyFile)
+        processingKeyFile = try container.decodeIfPresent(String.self, forKey: .processingKeyFile)
         smtpPort = try container.decodeIfPresent(Int.self, forKey: .smtpPort) ?? smtpPort
         smtpDomain = try container.decodeIfPresent(String.self, forKey: .smtpDomain)
         smtpHostname = try container.decodeIfPresent(String.self, forKey: .smtpHostname)
@@ -181,6 +187,7 @@ public struct MissiveConfiguration: Sendable, Codable {
     var effectiveSMTPDomain: String? { smtpDomain ?? (sandbox ? "letters.sandbox.missive.ch" : nil) }
 
     var secretsKeyPath: String { secretsKeyFile ?? SecretsKeyFile.defaultPath(dataDirectory: dataDirectory) }
+    var processingKeyPath: String { processingKeyFile ?? ProcessingKeyFile.defaultPath(dataDirectory: dataDirectory) }
     var dataURL: URL { URL(fileURLWithPath: dataDirectory, isDirectory: true) }
     var logLevelValue: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
 }

@@ -38,7 +38,7 @@ public final class MissiveHub: Sendable {
         self.store = store
         // One hub per data folder (the lock above): leases of a previous run are stale.
         try await store.releaseLeases()
-        let blobs = try FileBlobStore(root: data.appendingPathComponent("blobs"))
+        let blobs = try FileBlobStore(root: data.appendingPathComponent("blobs"), processingKey: try ProcessingKeyFile.load(at: configuration.processingKeyPath))
         self.blobs = blobs
         let offset = Double(try await store.setting("sandbox.clockOffset") ?? "0") ?? 0
         let clock = OffsetWallClock(offset: configuration.sandbox ? offset : 0)
@@ -52,7 +52,7 @@ public final class MissiveHub: Sendable {
         try testSpool.prepare()
         try liveSpool.prepare()
         let eBillNetwork = SandboxEBillNetwork(logger: logger)
-        let ePost = EPostChannel(mailboxes: store, clock: clock, logger: logger)
+        let ePost = EPostChannel(mailboxes: store, blobs: blobs, clock: clock, logger: logger)
         let testChannels = ChannelSet(
             ePost: ePost,
             eBill: EBillConnector(sandbox: eBillNetwork, httpClient: httpClient, blobs: blobs, logger: logger),

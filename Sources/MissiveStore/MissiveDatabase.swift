@@ -43,6 +43,9 @@ public struct MissiveDatabase: Sendable {
         migrator.registerMigration("v5") { db in
             try db.execute(sql: Schema.v5)
         }
+        migrator.registerMigration("v6-encryption") { db in
+            try db.execute(sql: Schema.v6Encryption)
+        }
         migrator.registerMigration("v7") { db in
             try db.execute(sql: Schema.v7)
         }

@@ -9,12 +9,12 @@ extension SQLiteStore: MailboxStore {
                 return try Self.letter(existing)
             }
             try db.execute(sql: """
-                INSERT INTO mailbox_letters (id, mailbox_id, envelope_id, organisation_id, sender_name, kind, title, delivered_at, consulted_at, document, attachment_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO mailbox_letters (id, mailbox_id, envelope_id, organisation_id, sender_name, kind, title, delivered_at, consulted_at, document, attachment_count, document_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     letter.id.rawValue, letter.mailboxID.rawValue, letter.envelopeID.rawValue, letter.organisationID.rawValue,
                     letter.senderName, letter.kind.rawValue, letter.title, letter.deliveredAt.storage, letter.consultedAt?.storage,
-                    try JSONColumn.encode(letter.document), letter.attachmentCount,
+                    try JSONColumn.encode(letter.document), letter.attachmentCount, letter.documentKey,
                 ])
             return letter
         }
@@ -56,7 +56,7 @@ extension SQLiteStore: MailboxStore {
             envelopeID: EnvelopeID(unchecked: row["envelope_id"]), organisationID: OrganisationID(unchecked: row["organisation_id"]),
             senderName: row["sender_name"], kind: EnvelopeKind(rawValue: row["kind"]) ?? .letter, title: row["title"],
             deliveredAt: row.date("delivered_at"), consultedAt: row.optionalDate("consulted_at"), document: document,
-            attachmentCount: row["attachment_count"]
+            attachmentCount: row["attachment_count"], documentKey: row["document_key"]
         )
     }
 }

@@ -235,6 +235,19 @@ enum Schema {
     CREATE INDEX evidence_queue_due ON evidence_queue(next_attempt_at);
     """
 
+    /// v6-encryption: documents are encrypted at rest. Each letter keeps its document's key
+    /// wrapped for its mailbox (NULL for letters placed before); each mailbox has an X25519 key
+    /// pair, the private key sealed with the operator's secrets key.
+    static let v6Encryption = """
+    ALTER TABLE mailbox_letters ADD COLUMN document_key BLOB;
+    CREATE TABLE mailbox_encryption_keys (
+        mailbox_id TEXT PRIMARY KEY,
+        public_key BLOB NOT NULL,
+        private_key_sealed BLOB NOT NULL,
+        created_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    """
+
     /// v7: a seal over each accepted document (with its acceptance evidence); webhook signing
     /// secrets sealed under the operator's secrets key instead of clear text.
     static let v7 = """

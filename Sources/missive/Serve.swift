@@ -75,6 +75,7 @@ struct Serve: AsyncParsableCommand {
         if let value = environment["MISSIVE_EBILL_TOKEN"] { configuration.eBillToken = value }
         if environment["MISSIVE_SANDBOX"] == "1" { configuration.sandbox = true }
         if let value = environment["MISSIVE_SECRETS_KEY_FILE"] { configuration.secretsKeyFile = value }
+        if let value = environment["MISSIVE_PROCESSING_KEY_FILE"] { configuration.processingKeyFile = value }
         if let value = environment["MISSIVE_SMTP_PORT"].flatMap(Int.init) { configuration.smtpPort = value }
         if let value = environment["MISSIVE_SMTP_DOMAIN"] { configuration.smtpDomain = value }
         if let value = environment["MISSIVE_SMTP_SMARTHOST"] { configuration.smtpSmarthost = value }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MissiveChannels
 import MissiveCore
@@ -18,7 +19,7 @@ struct EPostChannelTests {
         let main = blobs.put("%PDF-main", key: "main")
         let attachment = blobs.put("%PDF-att", key: "att", role: .attachment)
         let envelope = Fixture.envelope(recipient: Recipient(postal: Fixture.address), documents: [main, attachment])
-        let channel = EPostChannel(mailboxes: store, clock: OffsetWallClock(base: { Date(timeIntervalSince1970: 1_800_000_000) }))
+        let channel = EPostChannel(mailboxes: store, blobs: blobs, clock: OffsetWallClock(base: { Date(timeIntervalSince1970: 1_800_000_000) }))
 
         let outcome = try await channel.deliver(envelope, entry: entry(mailbox: mailbox))
 
@@ -35,20 +36,25 @@ struct EPostChannelTests {
         #expect(letter.attachmentCount == 1)
         #expect(letter.deliveredAt == Date(timeIntervalSince1970: 1_800_000_000))
         #expect(letter.consultedAt == nil)
+        // The document's key is wrapped for the mailbox's own key, which opens it.
+        let wrapped = try #require(letter.documentKey)
+        let mailboxKey = try #require(try await store.decryptionKey(for: mailbox))
+        #expect(wrapped == InMemoryBlobStore.wrap("main", mailboxKey.publicKey))
+        #expect(try await blobs.read("main", wrappedKey: wrapped, recipientKey: mailboxKey) == Data("%PDF-main".utf8))
     }
 
     @Test("falls back to the organisation id when it has no display name")
     func senderNameFallback() async throws {
         let store = InMemoryMailboxStore()
         let envelope = Fixture.envelope(recipient: Recipient(postal: Fixture.address), documents: [blobs.put("%PDF", key: "m")])
-        _ = try await EPostChannel(mailboxes: store).deliver(envelope, entry: entry(mailbox: mailbox))
+        _ = try await EPostChannel(mailboxes: store, blobs: blobs).deliver(envelope, entry: entry(mailbox: mailbox))
         #expect(store.all.first?.senderName == Fixture.organisation.rawValue)
     }
 
     @Test("a repeated dispatch reports the letter placed first")
     func idempotent() async throws {
         let store = InMemoryMailboxStore()
-        let channel = EPostChannel(mailboxes: store)
+        let channel = EPostChannel(mailboxes: store, blobs: blobs)
         let envelope = Fixture.envelope(recipient: Recipient(postal: Fixture.address), documents: [blobs.put("%PDF", key: "m")])
         let first = try await channel.deliver(envelope, entry: entry(mailbox: mailbox))
         let second = try await channel.deliver(envelope, entry: entry(mailbox: mailbox))
@@ -60,7 +66,7 @@ struct EPostChannelTests {
     func noMailbox(withEntry: Bool) async throws {
         let store = InMemoryMailboxStore()
         let envelope = Fixture.envelope(recipient: Recipient(postal: Fixture.address), documents: [blobs.put("%PDF", key: "m")])
-        let outcome = try await EPostChannel(mailboxes: store).deliver(envelope, entry: withEntry ? entry(mailbox: nil) : nil)
+        let outcome = try await EPostChannel(mailboxes: store, blobs: blobs).deliver(envelope, entry: withEntry ? entry(mailbox: nil) : nil)
         guard case .refused(let reason) = outcome else {
             Issue.record("expected a refusal, got \(outcome)")
             return
@@ -74,7 +80,7 @@ struct EPostChannelTests {
         let store = InMemoryMailboxStore()
         let envelope = Fixture.envelope(recipient: Recipient(postal: Fixture.address), documents: [blobs.put("%PDF", key: "m")])
         for closed in [entry(mailbox: mailbox, optedOut: true), entry(mailbox: mailbox, verified: false)] {
-            let outcome = try await EPostChannel(mailboxes: store).deliver(envelope, entry: closed)
+            let outcome = try await EPostChannel(mailboxes: store, blobs: blobs).deliver(envelope, entry: closed)
             #expect(outcome == .refused(Reason(code: "mailbox_closed", text: "The recipient's ePost mailbox does not accept letters.")))
         }
         #expect(store.all.isEmpty)

@@ -32,7 +32,8 @@ struct PrintPipelineTests {
 
         let job = envelope.id.rawValue
         #expect(Fixture.names(in: spool.outbox).isEmpty)
-        #expect(Fixture.names(in: spool.collected) == ["\(job).att1.pdf", "\(job).json", "\(job).pdf"])
+        // The partner took the documents away; only the manifest stays as the record.
+        #expect(Fixture.names(in: spool.collected) == ["\(job).json"])
         let statusFiles = Fixture.names(in: spool.status).filter { $0.hasSuffix(".json") }
         #expect(statusFiles.count == 2)
         #expect(statusFiles[0].hasSuffix("-\(job)-printed.json") && statusFiles[1].hasSuffix("-\(job)-posted.json"))

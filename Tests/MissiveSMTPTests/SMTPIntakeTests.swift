@@ -21,7 +21,7 @@ struct SMTPIntakeTests {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("missive-smtp-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             store = SQLiteStore(database: try MissiveDatabase(path: folder.appendingPathComponent("missive.sqlite").path), sealer: .ephemeral(), logger: Logger(label: "test"))
-            blobs = try FileBlobStore(root: folder.appendingPathComponent("blobs"))
+            blobs = try FileBlobStore(root: folder.appendingPathComponent("blobs"), processingKey: .ephemeral())
             organisation = try await store.createOrganisation(name: "Beispiel AG", mode: .test)
             try await store.addSenderDomain("beispiel.example", organisation: organisation.organisationID)
             try await store.setAlias("k-4711", recipient: Recipient(postal: PostalAddress(name: "Dora Papier", street: "Postgasse", houseNumber: "5", postcode: "4051", town: "Basel")), organisation: organisation.organisationID)

@@ -7,11 +7,14 @@ import Testing
 struct FileBlobStoreTests {
     struct NotAPDF: Error {}
 
+    /// One processing key for the whole suite (a store reopened on a folder keeps reading).
+    static let processingKey = ProcessingKey.ephemeral()
+
     /// A blob store in a fresh temporary folder, removed afterwards.
-    func withBlobs(_ body: (FileBlobStore, URL) async throws -> Void) async throws {
+    func withBlobs(segmentSize: Int = SealedBlobHeader.defaultSegmentSize, _ body: (FileBlobStore, URL) async throws -> Void) async throws {
         let root = try StoreFixture.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: root) }
-        try await body(try FileBlobStore(root: root), root)
+        try await body(try FileBlobStore(root: root, processingKey: Self.processingKey, segmentSize: segmentSize), root)
     }
 
     func store(_ chunks: [[UInt8]], in blobs: FileBlobStore, limit: Int64 = 1 << 20) async throws -> StoredBlob {
@@ -21,7 +24,7 @@ struct FileBlobStoreTests {
     }
 
     /// Every regular file under `root`, as paths relative to it.
-    func files(under root: URL) -> [String] {
+    static func files(under root: URL) -> [String] {
         let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
         var paths: [String] = []
         while let url = enumerator?.nextObject() as? URL {
@@ -32,23 +35,36 @@ struct FileBlobStoreTests {
         return paths.sorted()
     }
 
+    func files(under root: URL) -> [String] { Self.files(under: root) }
+
     func tmpContents(_ root: URL) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("tmp").path)
     }
 
-    @Test("finish stores the bytes at their SHA-256 address and leaves tmp empty")
-    func contentAddress() async throws {
+    @Test("finish stores a sealed file under a new random key; the hash is the plaintext's")
+    func sealedFile() async throws {
         try await withBlobs { blobs, root in
-            // SHA-256("abc"), FIPS 180-2 test vector.
-            let blob = try await store([Array("ab".utf8), Array("c".utf8)], in: blobs)
-            let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-            #expect(blob.sha256 == sha)
-            #expect(blob.storageKey == sha)
-            #expect(blob.byteSize == 3)
-            #expect(files(under: root) == ["ba/78/\(sha)"])
-            #expect(blobs.url(for: sha).standardizedFileURL == root.appendingPathComponent("ba/78/\(sha)").standardizedFileURL)
-            #expect(try Data(contentsOf: root.appendingPathComponent("ba/78/\(sha)")) == Data("abc".utf8))
+            let text = "%PDF-1.7 Missive plaintext marker"
+            let blob = try await store([Array(text.utf8)], in: blobs)
+            #expect(blob.sha256 == BearerSecret.hash(text))
+            #expect(blob.storageKey.count == 32 && blob.storageKey.allSatisfy(\.isHexDigit) && blob.storageKey != blob.sha256)
+            #expect(blob.byteSize == Int64(text.utf8.count))
+            let key = blob.storageKey
+            #expect(files(under: root) == ["\(key.prefix(2))/\(key.dropFirst(2).prefix(2))/\(key)"])
+            let file = try Data(contentsOf: blobs.url(for: key))
+            #expect(file.starts(with: Data("MSVENC".utf8) + [1]))
+            #expect(file.count == SealedBlobHeader.size + text.utf8.count + SegmentCipher.tagSize)
+            #expect(file.range(of: Data("plaintext marker".utf8)) == nil)
+            #expect(try await blobs.read(key) == Data(text.utf8))
             #expect(try tmpContents(root).isEmpty)
+        }
+    }
+
+    @Test("the SHA-256 is the standard one (FIPS 180-2 'abc')")
+    func plaintextHash() async throws {
+        try await withBlobs { blobs, _ in
+            let blob = try await store([Array("ab".utf8), Array("c".utf8)], in: blobs)
+            #expect(blob.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         }
     }
 
@@ -60,6 +76,7 @@ struct FileBlobStoreTests {
             let blob = try await store(stride(from: 0, to: bytes.count, by: 1000).map { Array(bytes[$0..<min($0 + 1000, bytes.count)]) }, in: blobs)
             #expect(blob.sha256 == BearerSecret.hash(text))
             #expect(try await blobs.read(blob.storageKey) == Data(bytes))
+            await expectMissiveError(.notFound) { _ = try await blobs.read(FileBlobStore.newStorageKey()) }
             await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash("never stored")) }
         }
     }
@@ -85,16 +102,18 @@ struct FileBlobStoreTests {
         }
     }
 
-    @Test("the same content twice has the same key and one file")
-    func deduplicates() async throws {
+    @Test("the same content twice is two blobs with their own keys")
+    func noDeduplication() async throws {
         try await withBlobs { blobs, root in
             let first = try await store([Array("same bytes".utf8)], in: blobs)
             let second = try await store([Array("same ".utf8), Array("bytes".utf8)], in: blobs)
-            #expect(first == second)
-            #expect(files(under: root).count == 1)
-            let other = try await store([Array("other bytes".utf8)], in: blobs)
-            #expect(other.storageKey != first.storageKey)
+            #expect(first.sha256 == second.sha256)
+            #expect(first.storageKey != second.storageKey)
             #expect(files(under: root).count == 2)
+            let sealed = try files(under: root).map { try Data(contentsOf: root.appendingPathComponent($0)) }
+            #expect(sealed[0] != sealed[1])
+            #expect(try await blobs.read(first.storageKey) == Data("same bytes".utf8))
+            #expect(try await blobs.read(second.storageKey) == Data("same bytes".utf8))
         }
     }
 
@@ -122,14 +141,12 @@ struct FileBlobStoreTests {
                 _ = try await writer.finish { _, _ in throw NotAPDF() }
             }
             #expect(files(under: root).isEmpty)
-            #expect(FileManager.default.fileExists(atPath: blobs.url(for: BearerSecret.hash("not a pdf")).path) == false)
-            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash("not a pdf")) }
         }
     }
 
     /// Once `write` threw `tooLarge` the writer is failed: later writes and `finish` throw and
-    /// nothing is stored, so no empty file can take the address of the bytes written so far.
-    @Test("a writer that went past its limit cannot poison the content address")
+    /// nothing is stored.
+    @Test("a writer that went past its limit stores nothing")
     func noFinishAfterTooLarge() async throws {
         try await withBlobs { blobs, root in
             let writer = try blobs.makeWriter(limit: 10)
@@ -138,16 +155,12 @@ struct FileBlobStoreTests {
             await #expect(throws: MissiveError.self) { try await writer.write(Array("7".utf8)) }
             await #expect(throws: MissiveError.self) { _ = try await writer.finish { _, _ in } }
             #expect(files(under: root).isEmpty)
-            #expect(!FileManager.default.fileExists(atPath: blobs.url(for: BearerSecret.hash("123456")).path))
-            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash("123456")) }
 
             let proper = try await store([Array("123456".utf8)], in: blobs)
-            #expect(proper.storageKey == BearerSecret.hash("123456"))
             #expect(try await blobs.read(proper.storageKey) == Data("123456".utf8))
         }
     }
 
-    /// The same after a failed check: a second `finish` throws and stores nothing.
     @Test("a writer whose check failed cannot store on a second finish")
     func noFinishAfterFailedCheck() async throws {
         try await withBlobs { blobs, root in
@@ -157,10 +170,6 @@ struct FileBlobStoreTests {
             await #expect(throws: MissiveError.self) { _ = try await writer.finish { _, _ in } }
             await #expect(throws: MissiveError.self) { try await writer.write(Array("g".utf8)) }
             #expect(files(under: root).isEmpty)
-            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash("abcdef")) }
-
-            let proper = try await store([Array("abcdef".utf8)], in: blobs)
-            #expect(try await blobs.read(proper.storageKey) == Data("abcdef".utf8))
         }
     }
 
@@ -173,22 +182,53 @@ struct FileBlobStoreTests {
             await #expect(throws: MissiveError.self) { try await writer.write(Array("g".utf8)) }
             await #expect(throws: MissiveError.self) { _ = try await writer.finish { _, _ in } }
             #expect(files(under: root).isEmpty)
-            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash("abcdef")) }
+        }
+    }
+
+    @Test("finishing twice answers the same blob and stores it once")
+    func finishTwice() async throws {
+        try await withBlobs { blobs, root in
+            let writer = try blobs.makeWriter(limit: 100)
+            try await writer.write(Array("abcdef".utf8))
+            let first = try await writer.finish { _, _ in }
+            #expect(try await writer.finish { _, _ in } == first)
+            #expect(files(under: root).count == 1)
         }
     }
 
     @Test("a spilled writer that went past its limit stores nothing and leaves tmp empty after discard")
     func spilledTooLarge() async throws {
         try await withBlobs { blobs, root in
-            let chunk = Array(repeating: UInt8(ascii: "x"), count: FileBlobWriter.spillThreshold)
+            let chunk = Array(repeating: UInt8(ascii: "x"), count: FileBlobWriter.spillThreshold + 1000)
             let writer = try blobs.makeWriter(limit: Int64(chunk.count) + 10)
             try await writer.write(chunk)
+            #expect(try tmpContents(root).count == 1)
             await expectMissiveError(.tooLarge) { try await writer.write(Array(repeating: UInt8(ascii: "y"), count: 11)) }
             await #expect(throws: MissiveError.self) { _ = try await writer.finish { _, _ in } }
             await writer.discard()
             #expect(files(under: root).isEmpty)
             #expect(try tmpContents(root).isEmpty)
-            await expectMissiveError(.notFound) { _ = try await blobs.read(BearerSecret.hash(String(repeating: "x", count: chunk.count))) }
+        }
+    }
+
+    @Test("what spills to tmp while a large document arrives is ciphertext")
+    func spillIsCiphertext() async throws {
+        try await withBlobs { blobs, root in
+            let marker = Array("MISSIVE-SPILL-MARKER ".utf8)
+            let chunk = Array((0..<(FileBlobWriter.spillThreshold / marker.count + 10)).map { _ in marker }.joined())
+            let writer = try blobs.makeWriter(limit: 4 << 20)
+            try await writer.write(chunk)
+            let spilled = try tmpContents(root)
+            try #require(spilled.count == 1)
+            let partial = try Data(contentsOf: root.appendingPathComponent("tmp").appendingPathComponent(spilled[0]))
+            #expect(partial.count >= FileBlobWriter.spillThreshold)
+            #expect(partial.range(of: Data("SPILL-MARKER".utf8)) == nil)
+            try await writer.write(chunk)
+            let blob = try await writer.finish { _, _ in }
+            let file = try Data(contentsOf: blobs.url(for: blob.storageKey))
+            #expect(file.range(of: Data("SPILL-MARKER".utf8)) == nil)
+            #expect(try await blobs.read(blob.storageKey) == Data(chunk + chunk))
+            #expect(try tmpContents(root).isEmpty)
         }
     }
 
@@ -198,6 +238,7 @@ struct FileBlobStoreTests {
             let url = blobs.url(for: "../../etc/passwd")
             #expect(url.standardizedFileURL.path.hasPrefix(root.standardizedFileURL.path + "/"))
             await expectMissiveError(.notFound) { _ = try await blobs.read("../../etc/passwd") }
+            await expectMissiveError(.notFound) { _ = try await blobs.read("") }
         }
     }
 
@@ -207,13 +248,13 @@ struct FileBlobStoreTests {
             let kept = try await store([Array("durable".utf8)], in: blobs)
             let partial = root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString)
             try Data("half a blob".utf8).write(to: partial)
-            let reopened = try FileBlobStore(root: root)
+            let reopened = try FileBlobStore(root: root, processingKey: Self.processingKey)
             #expect(try tmpContents(root).isEmpty)
             #expect(try await reopened.read(kept.storageKey) == Data("durable".utf8))
         }
     }
 
-    @Test("concurrent writers of the same content agree on one blob")
+    @Test("concurrent writers of the same content each get their own blob")
     func concurrentSameContent() async throws {
         try await withBlobs { blobs, root in
             let bytes = Array(String(repeating: "x", count: 10_000).utf8)
@@ -229,10 +270,10 @@ struct FileBlobStoreTests {
                 for try await key in group { keys.insert(key) }
                 return keys
             }
-            #expect(keys.count == 1)
-            #expect(files(under: root).count == 1)
+            #expect(keys.count == 16)
+            #expect(files(under: root).count == 16)
             #expect(try tmpContents(root).isEmpty)
-            #expect(try await blobs.read(try #require(keys.first)) == Data(bytes))
+            for key in keys { #expect(try await blobs.read(key) == Data(bytes)) }
         }
     }
 }

@@ -1,4 +1,7 @@
+import Crypto
 import Foundation
+import GRDB
+import Logging
 import MissiveCore
 @testable import MissiveStore
 import Testing
@@ -85,6 +88,56 @@ struct MailboxTests {
             let created = try await store.createOrganisation(name: "Gemeinde Musterdorf", mode: .live)
             #expect(try await store.organisationName(created.organisationID) == "Gemeinde Musterdorf")
             #expect(try await store.organisationName(.generate()) == nil)
+        }
+    }
+
+    @Test("a letter keeps its wrapped document key")
+    func documentKey() async throws {
+        try await withStore { store in
+            var wrapped = letter(at: 1)
+            wrapped.documentKey = Data((0..<81).map { UInt8($0) })
+            #expect(try await store.deliver(wrapped) == wrapped)
+            #expect(try await store.letter(wrapped.id, in: mailbox)?.documentKey == wrapped.documentKey)
+            let plain = try await store.deliver(letter(at: 2))
+            #expect(try await store.letter(plain.id, in: mailbox)?.documentKey == nil)
+        }
+    }
+
+    @Test("a mailbox's key pair is made once; its private key is sealed with the secrets key")
+    func mailboxKeys() async throws {
+        let folder = try StoreFixture.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("missive.sqlite").path
+        let store = try StoreFixture.openStore(path: path)
+        #expect(try await store.decryptionKey(for: mailbox) == nil)
+        let first = try await store.encryptionKey(for: mailbox)
+        #expect(try await store.encryptionKey(for: mailbox).rawRepresentation == first.rawRepresentation)
+        let privateKey = try #require(try await store.decryptionKey(for: mailbox))
+        #expect(privateKey.publicKey.rawRepresentation == first.rawRepresentation)
+        #expect(try await store.encryptionKey(for: .generate()).rawRepresentation != first.rawRepresentation)
+        // The database holds the public key and a sealed private key, never the private key itself.
+        let row = try #require(try await store.database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT public_key, private_key_sealed FROM mailbox_encryption_keys WHERE mailbox_id = ?", arguments: [mailbox.rawValue])
+        })
+        let sealed: Data = row["private_key_sealed"]
+        #expect(sealed.range(of: privateKey.rawRepresentation) == nil)
+        #expect(sealed.range(of: Data(privateKey.rawRepresentation.base64EncodedString().utf8)) == nil)
+        // Another secrets key cannot unseal it.
+        let stranger = SQLiteStore(database: store.database, sealer: .ephemeral(), logger: .init(label: "test"))
+        await expectMissiveError(.unavailable) { _ = try await stranger.decryptionKey(for: mailbox) }
+    }
+
+    @Test("concurrent first deliveries to a new mailbox agree on one key pair")
+    func concurrentKeyPairs() async throws {
+        try await withStore { store in
+            let keys = try await withThrowingTaskGroup(of: Data.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.encryptionKey(for: mailbox).rawRepresentation } }
+                var keys: Set<Data> = []
+                for try await key in group { keys.insert(key) }
+                return keys
+            }
+            #expect(keys.count == 1)
+            #expect(try await store.decryptionKey(for: mailbox)?.publicKey.rawRepresentation == keys.first)
         }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// ```
 /// outbox/      <envelopeId>.pdf, <envelopeId>.att1.pdf…, then <envelopeId>.json (job complete)
-/// collected/   jobs the (sandbox) partner took
+/// collected/   manifests of the jobs the sandbox partner took (their documents are gone)
 /// status/      partner reports <name>.json, processed in name order
 ///   processed/ reports recorded
 ///   rejected/  reports that could not be read or name no known envelope

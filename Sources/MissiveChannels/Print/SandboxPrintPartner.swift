@@ -11,7 +11,9 @@ import Synchronization
 /// A job whose address's street contains "Nirgendweg" (the sandbox's returned-letter
 /// recipient) is also reported `returned` (`addressee_unknown`). Reports are written into
 /// `status/` atomically, named `<timestamp-ns>-<envelopeId>-<status>.json` so they sort in
-/// order; then the job's files move to `collected/`. A manifest that cannot be read moves to
+/// order. Then, like a partner collecting over SFTP, it takes the job's documents away (they
+/// are removed: no plaintext document stays in the data folder) and moves the manifest to
+/// `collected/`, the record that the job was taken. A manifest that cannot be read moves to
 /// `collected/rejected/`.
 public final class SandboxPrintPartner: Service, Sendable {
     private let spool: PrintSpool
@@ -64,7 +66,7 @@ public final class SandboxPrintPartner: Service, Sendable {
                 }
                 try report(manifest)
                 for document in manifest.documents {
-                    try SpoolFile.move(spool.outbox.appending(path: document.file), into: spool.collected)
+                    try SpoolFile.remove(spool.outbox.appending(path: document.file))
                 }
                 try SpoolFile.move(manifestFile, into: spool.collected)
                 collected += 1

@@ -52,6 +52,12 @@ enum SpoolFile {
         try syncDirectory(source.deletingLastPathComponent())
     }
 
+    /// Removes a file (gone already is fine) and syncs its folder.
+    static func remove(_ url: URL) throws {
+        guard unlink(url.path(percentEncoded: false)) == 0 || errno == ENOENT else { throw failure("unlink") }
+        try syncDirectory(url.deletingLastPathComponent())
+    }
+
     /// The visible `*.json` files of a folder, sorted by name; none if it does not exist.
     static func jsonFiles(in folder: URL) -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path(percentEncoded: false))) ?? []

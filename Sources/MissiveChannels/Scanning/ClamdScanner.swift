@@ -4,8 +4,9 @@ import MissiveCore
 import NIOCore
 import NIOPosix
 
-/// Asks ClamAV's `clamd` about each document with `zINSTREAM` (the document streamed in
-/// chunks from the blob folder, never read whole), over TCP or a Unix socket. A scanner
+/// Asks ClamAV's `clamd` about each document with `zINSTREAM` (the document decrypted and
+/// streamed in chunks from the blob store, never read whole and never written in plaintext),
+/// over TCP or a Unix socket. A scanner
 /// that cannot be reached, times out or answers an error makes the submission fail with
 /// a retryable `unavailable`: nothing is ever accepted unscanned.
 public struct ClamdScanner: VirusScanner {
@@ -54,6 +55,9 @@ public struct ClamdScanner: VirusScanner {
                 group.cancelAll()
                 return first
             }
+        } catch let error as MissiveError {
+            // From the blob store (a missing or damaged document), not from clamd.
+            throw error
         } catch {
             logger.error("virus scanner unavailable", metadata: ["missive.error": "\((error as? ClamdFailure)?.reason ?? String(reflecting: type(of: error)))"])
             throw MissiveError(.unavailable, "The virus scanner cannot be reached; nothing was accepted. Try again later.")
@@ -82,12 +86,11 @@ public struct ClamdScanner: VirusScanner {
         case .tcp(let host, let port): channel = try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
         case .unix(let path): channel = try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
         }
-        let url = blobs.url(for: storageKey)
         return try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: "zINSTREAM\0"))
-            let file = try FileHandle(forReadingFrom: url)
-            defer { try? file.close() }
-            while let chunk = try file.read(upToCount: 64 * 1024), !chunk.isEmpty {
+            try await blobs.read(storageKey) { chunk in
+                // A zero length ends the stream for clamd: an empty chunk is not sent.
+                guard !chunk.isEmpty else { return }
                 var buffer = ByteBuffer()
                 buffer.writeInteger(UInt32(chunk.count), endianness: .big)
                 buffer.writeBytes(chunk)

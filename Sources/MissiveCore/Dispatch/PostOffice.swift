@@ -207,12 +207,22 @@ public final class PostOffice: Sendable {
 
     // MARK: Recipient actions
 
-    /// The recipient downloads a letter: returns its bytes and records `consulted` once.
+    /// The recipient downloads a letter: returns its bytes, opened with the mailbox's own key,
+    /// and records `consulted` once.
     public func open(_ letterID: LetterID, mailbox: MailboxID) async throws -> (MailboxLetter, Data) {
         guard let letter = try await ports.mailboxes.letter(letterID, in: mailbox) else {
             throw MissiveError(.notFound, "No such letter.")
         }
-        let bytes = try await ports.blobs.read(letter.document.storageKey)
+        let bytes: Data
+        if let wrappedKey = letter.documentKey {
+            guard let key = try await ports.mailboxes.decryptionKey(for: mailbox) else {
+                throw MissiveError(.unavailable, "The mailbox's key is missing; the letter cannot be opened.")
+            }
+            bytes = try await ports.blobs.read(letter.document.storageKey, wrappedKey: wrappedKey, recipientKey: key)
+        } else {
+            // Placed before documents were encrypted at rest: the blob is plaintext.
+            bytes = try await ports.blobs.read(letter.document.storageKey)
+        }
         let now = clock.now()
         if try await ports.mailboxes.markConsulted(letterID, at: now) {
             let event = StatusEvent(envelopeID: letter.envelopeID, organisationID: letter.organisationID, type: .consulted, at: now, channel: .ePost, detail: ["letterId": letterID.rawValue])

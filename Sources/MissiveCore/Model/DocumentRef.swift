@@ -1,6 +1,6 @@
 import Foundation
 
-/// A document of an envelope. The bytes live in the content-addressed blob store under
+/// A document of an envelope. The bytes live in the blob store, encrypted, under
 /// ``storageKey``; this value only describes them.
 public struct DocumentRef: Sendable, Hashable, Codable {
     public enum Role: String, Sendable, Hashable, Codable {
@@ -11,7 +11,7 @@ public struct DocumentRef: Sendable, Hashable, Codable {
     public var filename: String?
     public var mediaType: String
     public var byteSize: Int64
-    /// Lowercase hex SHA-256 of the bytes.
+    /// Lowercase hex SHA-256 of the (plaintext) bytes.
     public var sha256: String
     public var pageCount: Int?
     /// Where the blob store keeps the bytes.

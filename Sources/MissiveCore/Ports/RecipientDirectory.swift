@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The recipient directory (DESIGN §6): who has a mailbox, an eBill registration, which
@@ -27,8 +28,12 @@ public struct MailboxLetter: Sendable, Hashable {
     public var consultedAt: Date?
     public var document: DocumentRef
     public var attachmentCount: Int
+    /// The document's key wrapped for the mailbox's encryption key (see
+    /// ``BlobStore/wrapKey(of:for:)``); nil for letters placed before documents were
+    /// encrypted at rest, whose blobs are plaintext.
+    public var documentKey: Data?
 
-    public init(id: LetterID, mailboxID: MailboxID, envelopeID: EnvelopeID, organisationID: OrganisationID, senderName: String, kind: EnvelopeKind, title: String?, deliveredAt: Date, consultedAt: Date?, document: DocumentRef, attachmentCount: Int) {
+    public init(id: LetterID, mailboxID: MailboxID, envelopeID: EnvelopeID, organisationID: OrganisationID, senderName: String, kind: EnvelopeKind, title: String?, deliveredAt: Date, consultedAt: Date?, document: DocumentRef, attachmentCount: Int, documentKey: Data? = nil) {
         self.id = id
         self.mailboxID = mailboxID
         self.envelopeID = envelopeID
@@ -40,6 +45,7 @@ public struct MailboxLetter: Sendable, Hashable {
         self.consultedAt = consultedAt
         self.document = document
         self.attachmentCount = attachmentCount
+        self.documentKey = documentKey
     }
 }
 
@@ -55,4 +61,9 @@ public protocol MailboxStore: Sendable {
     func markConsulted(_ id: LetterID, at: Date) async throws -> Bool
     /// The organisation's display name (shown to recipients).
     func organisationName(_ id: OrganisationID) async throws -> String?
+    /// The public key documents are wrapped for when placed in `mailbox`; the mailbox's key
+    /// pair is made on first use.
+    func encryptionKey(for mailbox: MailboxID) async throws -> Curve25519.KeyAgreement.PublicKey
+    /// The private key that opens the documents wrapped for `mailbox`; nil if it has none yet.
+    func decryptionKey(for mailbox: MailboxID) async throws -> Curve25519.KeyAgreement.PrivateKey?
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MissiveCore
 import Synchronization
@@ -40,7 +41,27 @@ final class InMemoryBlobStore: BlobStore {
         return data
     }
 
-    func url(for storageKey: String) -> URL {
-        URL(filePath: "/nonexistent/blobs/\(storageKey)")
+    func read(_ storageKey: String, chunks body: (Data) async throws -> Void) async throws {
+        let data = try await read(storageKey)
+        for start in stride(from: 0, to: data.count, by: 4) {
+            try await body(data.subdata(in: start..<min(start + 4, data.count)))
+        }
+    }
+
+    /// A stand-in for an HPKE wrap: the storage key and the recipient's public key.
+    func wrapKey(of storageKey: String, for recipient: Curve25519.KeyAgreement.PublicKey) async throws -> Data? {
+        _ = try await read(storageKey)
+        return Self.wrap(storageKey, recipient)
+    }
+
+    func read(_ storageKey: String, wrappedKey: Data, recipientKey: Curve25519.KeyAgreement.PrivateKey) async throws -> Data {
+        guard wrappedKey == Self.wrap(storageKey, recipientKey.publicKey) else {
+            throw MissiveError(.unavailable, "The key does not open this stored document.")
+        }
+        return try await read(storageKey)
+    }
+
+    static func wrap(_ storageKey: String, _ recipient: Curve25519.KeyAgreement.PublicKey) -> Data {
+        Data("\(storageKey)|".utf8) + recipient.rawRepresentation
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MissiveCore
 import Synchronization
@@ -7,6 +8,7 @@ import Synchronization
 final class InMemoryMailboxStore: MailboxStore {
     private let letters = Mutex<[EnvelopeID: MailboxLetter]>([:])
     private let names: [OrganisationID: String]
+    private let keys = Mutex<[MailboxID: Curve25519.KeyAgreement.PrivateKey]>([:])
 
     init(names: [OrganisationID: String] = [:]) {
         self.names = names
@@ -42,5 +44,18 @@ final class InMemoryMailboxStore: MailboxStore {
 
     func organisationName(_ id: OrganisationID) async throws -> String? {
         names[id]
+    }
+
+    func encryptionKey(for mailbox: MailboxID) async throws -> Curve25519.KeyAgreement.PublicKey {
+        keys.withLock { keys in
+            if let key = keys[mailbox] { return key.publicKey }
+            let key = Curve25519.KeyAgreement.PrivateKey()
+            keys[mailbox] = key
+            return key.publicKey
+        }
+    }
+
+    func decryptionKey(for mailbox: MailboxID) async throws -> Curve25519.KeyAgreement.PrivateKey? {
+        keys.withLock { $0[mailbox] }
     }
 }
