@@ -122,6 +122,13 @@ public final class MissiveHub: Sendable {
             PrintPartnerReports(spool: liveSpool, sink: postOffice, logger: logger),
             NamedService("dispatcher") { await dispatcher.run() },
             NamedService("webhooks") { await sender.run() },
+            NamedService("blob-sweeper") {
+                // Documents no commit took up (refused, replayed, failed requests) go after an hour.
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(600))
+                    await blobs.sweepUncommitted(olderThan: .seconds(3600))
+                }
+            },
         ]
         if let (keys, authority) = evidence {
             let issuer = EvidenceIssuer(

@@ -2,6 +2,7 @@ import Crypto
 import Dispatch
 import Foundation
 import MissiveCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,6 +23,9 @@ public final class FileBlobStore: BlobStore {
     /// Plaintext bytes per segment of new blobs.
     let segmentSize: Int
     let io = DispatchQueue(label: "missive.blobs", qos: .userInitiated, attributes: .concurrent)
+    /// Blobs written by this process and not yet referenced by a commit, with when they were
+    /// written (see ``sweepUncommitted(olderThan:)``).
+    let uncommitted = Mutex<[String: ContinuousClock.Instant]>([:])
 
     /// Opens the store at `root`; new blobs are wrapped for `processingKey`, which also opens
     /// them for print, eBill and scanning.
@@ -83,6 +87,32 @@ public final class FileBlobStore: BlobStore {
             defer { Glibc.close(dir) }
             guard fsync(dir) == 0 else { throw ioError("fsync folder") }
         }
+    }
+
+    public func committed(_ storageKeys: [String]) {
+        uncommitted.withLock { pending in
+            for key in storageKeys { pending[key] = nil }
+        }
+    }
+
+    /// Removes the blobs this process wrote more than `age` ago that no commit took up (a
+    /// refused submission, an idempotent replay, a request that failed after its documents
+    /// were stored). Only blobs written by this process are candidates, so a blob of an
+    /// envelope committed before a restart is never touched; one orphaned by a crash stays.
+    /// Returns how many were removed.
+    @discardableResult
+    public func sweepUncommitted(olderThan age: Duration) async -> Int {
+        let cutoff = ContinuousClock.now - age
+        let stale = uncommitted.withLock { pending in
+            let keys = pending.filter { $0.value < cutoff }.map(\.key)
+            for key in keys { pending[key] = nil }
+            return keys
+        }
+        for key in stale {
+            let url = url(for: key)
+            _ = try? await perform { try FileManager.default.removeItem(at: url) }
+        }
+        return stale.count
     }
 
     func ioError(_ step: String) -> MissiveError {

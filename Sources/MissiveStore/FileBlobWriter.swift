@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MissiveCore
+import Synchronization
 
 /// Seals a blob while it streams in: hashes the plaintext and keeps its first and last KiB,
 /// seals each full segment as soon as the next byte shows it is not the last, and keeps at
@@ -109,6 +110,7 @@ final class FileBlobWriter: BlobWriter, @unchecked Sendable {
                 do {
                     try file.append(chunks)
                     try store.publish(file, storageKey: storageKey)
+                    store.uncommitted.withLock { $0[storageKey] = .now }
                 } catch {
                     file.abandon()
                     throw error

@@ -1,4 +1,7 @@
 import Foundation
+import MissiveCore
+@testable import MissiveServer
+import MissiveStore
 import Testing
 
 /// `Idempotency-Key` on envelope submission.
@@ -23,6 +26,12 @@ struct IdempotencyTests {
 
             let listed = try await hub.get("/v1/envelopes?reference=INV-1")["items"]?.array ?? []
             #expect(listed.compactMap { $0["id"]?.string } == [firstID])
+
+            // The replay's copy of the document was stored before the replay was known; the
+            // sweep removes it and keeps the first submission's.
+            #expect(await hub.hub.blobs.sweepUncommitted(olderThan: .zero) == 1)
+            let stored = try await hub.hub.postOffice.envelope(EnvelopeID(rawValue: firstID)!, organisation: OrganisationID(rawValue: hub.organisationID)!)
+            #expect(try await hub.hub.blobs.read(stored.documents[0].storageKey).count == document.count)
         }
     }
 

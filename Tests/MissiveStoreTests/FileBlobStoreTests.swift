@@ -276,4 +276,22 @@ struct FileBlobStoreTests {
             for key in keys { #expect(try await blobs.read(key) == Data(bytes)) }
         }
     }
+
+    @Test("blobs no commit took up are swept after the age given; committed ones stay, also across a reopen")
+    func sweepsUncommitted() async throws {
+        try await withBlobs { blobs, root in
+            let kept = try await store([Array("%PDF-1.7 kept".utf8)], in: blobs)
+            let orphan = try await store([Array("%PDF-1.7 orphan".utf8)], in: blobs)
+            blobs.committed([kept.storageKey])
+            #expect(await blobs.sweepUncommitted(olderThan: .seconds(3600)) == 0)  // too young
+            #expect(await blobs.sweepUncommitted(olderThan: .zero) == 1)
+            #expect(try await blobs.read(kept.storageKey) == Data("%PDF-1.7 kept".utf8))
+            await #expect(throws: MissiveError.self) { try await blobs.read(orphan.storageKey) }
+            #expect(files(under: root).filter { !$0.hasPrefix("tmp") }.count == 1)
+            // A reopened store (a restart) knows no candidates: nothing of before is touched.
+            let reopened = try FileBlobStore(root: root, processingKey: Self.processingKey)
+            #expect(await reopened.sweepUncommitted(olderThan: .zero) == 0)
+            #expect(try await reopened.read(kept.storageKey) == Data("%PDF-1.7 kept".utf8))
+        }
+    }
 }

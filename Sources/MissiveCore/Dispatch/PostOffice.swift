@@ -112,6 +112,8 @@ public final class PostOffice: Sendable {
         )
         let result = try await ports.envelopes.accept(submission)
         if case .accepted = result {
+            // A replay's documents are the first submission's; these new copies are swept.
+            ports.blobs.committed(draft.documents.map(\.storageKey))
             jobsAvailable.signal()
             eventsCommitted()
         }

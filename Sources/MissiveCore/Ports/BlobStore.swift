@@ -41,6 +41,14 @@ public protocol BlobStore: Sendable {
     /// Reads a whole blob with a recipient's private key and the document key wrapped for it
     /// by ``wrapKey(of:for:)``; the processing key is not used.
     func read(_ storageKey: String, wrappedKey: Data, recipientKey: Curve25519.KeyAgreement.PrivateKey) async throws -> Data
+    /// The blobs an envelope commit now references: they are kept for good. A blob written but
+    /// never committed (a refused submission, an idempotent replay, a request that failed
+    /// after its documents were stored) is removed by the store's sweep after a while.
+    func committed(_ storageKeys: [String])
+}
+
+extension BlobStore {
+    public func committed(_ storageKeys: [String]) {}
 }
 
 /// Streams one blob into the store while hashing it.
