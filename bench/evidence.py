@@ -64,6 +64,7 @@ def run_hub(args, data: Path, pdf: bytes, evidence: bool) -> dict:
             elapsed = time.monotonic() - t0
             issued = current.get("missive_evidence_records", 0) - start.get("missive_evidence_records", 0)
             result["backlog"] = start.get("missive_evidence_pending", 0)
+            result["sealed_during_load"] = start.get("missive_evidence_records", 0) / (args.warmup + args.duration)
             result["drain_s"] = elapsed
             result["drained"] = current.get("missive_evidence_pending", 0) == 0
             result["seal_rate"] = issued / elapsed if elapsed > 0 else 0.0
@@ -84,9 +85,10 @@ def report(args, runs: list[dict], info: dict) -> str:
     off = [r["off"] for r in runs]
     ratio = med([a["rps"] / b["rps"] for a, b in zip(on, off) if b["rps"]])
     seal_rate = med([r["seal_rate"] for r in on if r.get("seal_rate")])
-    per_envelope = med([r["records"] / r["accepted"] for r in on if r.get("accepted")])
+    during = med([r["sealed_during_load"] for r in on if "sealed_during_load" in r])
+    growth = med([r["backlog"] / (args.warmup + args.duration) for r in on if "backlog" in r])
     ms_record = 1000 / seal_rate if seal_rate else float("nan")
-    keeps_up = seal_rate / per_envelope / med([r["rps"] for r in on]) if per_envelope and seal_rate else float("nan")
+    on_rps = med([r["rps"] for r in on])
     lines = [
         f"# Evidence cost — {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         "",
@@ -96,11 +98,12 @@ def report(args, runs: list[dict], info: dict) -> str:
         "",
         "| what | median | baseline (same run) | ratio | target |",
         "|---|---|---|---|---|",
-        f"| REST acceptance with evidence | {med([r['rps'] for r in on]):,.1f} env/s (p99 {med([r['p99_ms'] for r in on]):.0f} ms) "
+        f"| REST acceptance with evidence | {on_rps:,.1f} env/s (p99 {med([r['p99_ms'] for r in on]):.0f} ms) "
         f"| {med([r['rps'] for r in off]):,.1f} env/s without (p99 {med([r['p99_ms'] for r in off]):.0f} ms) | **{ratio:.2f}×** | ≥ 0.7× |",
-        f"| evidence worker, backlogged | {seal_rate:,.1f} records/s = {ms_record:.1f} ms per record (seal + time-stamp; "
-        f"acceptance records also seal the document) | acceptance rate with evidence | **{keeps_up:.2f}×** "
-        f"(records/s ÷ {per_envelope:.2f} records per envelope ÷ envelopes/s) | ≥ 1× keeps up |",
+        f"| sealing while accepting at full speed | {during:,.1f} records/s sealed; backlog grows {growth:,.1f}/s "
+        f"| acceptance rate with evidence | **{during / on_rps:.2f}×** | ≥ 1× (no backlog growth) |",
+        f"| sealing a backlog (no load) | {seal_rate:,.1f} records/s = {ms_record:.2f} ms per record (seal + time-stamp; "
+        f"an acceptance record also seals its document) | acceptance rate with evidence | **{seal_rate / on_rps:.2f}×** | — |",
         "",
         "| repeat | order | on env/s | off env/s | on/off | backlog | worked off in | records/s |",
         "|---|---|---|---|---|---|---|---|",

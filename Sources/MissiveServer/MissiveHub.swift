@@ -135,10 +135,12 @@ public final class MissiveHub: Sendable {
                 envelopes: store, mailboxes: store, store: store, sealer: CAdESEvidenceSealer(sealer: CAdESSeal(keys: keys), stamper: stamper!.0),
                 issuer: configuration.smtpHostname ?? configuration.effectiveSMTPDomain ?? configuration.host, retry: rules.channelRetry, clock: clock, logger: logger
             )
-            let evidenceLoop = WorkLoop<PendingEvidence>(concurrency: 4, idle: .seconds(1), wake: postOffice.evidenceAvailable, claim: { limit in
-                try await store.claimEvidence(limit: limit, now: clock.now(), leaseDuration: 120)
-            }, perform: { pending in
-                await issuer.issue(pending)
+            // Batches of up to 64 records: sealed side by side, stored with one commit each.
+            let evidenceLoop = WorkLoop<[PendingEvidence]>(concurrency: 2, idle: .seconds(1), wake: postOffice.evidenceAvailable, claim: { _ in
+                let batch = try await store.claimEvidence(limit: 64, now: clock.now(), leaseDuration: 120)
+                return batch.isEmpty ? [] : [batch]
+            }, perform: { batch in
+                await issuer.issue(batch)
             }, nextDue: {
                 try await store.nextEvidenceDue()
             }, clock: clock)
@@ -146,10 +148,11 @@ public final class MissiveHub: Sendable {
         } else {
             // No seal (evidence off, or no keys configured): nothing is issued, and the
             // queue the events fill is emptied rather than left to grow.
-            let drain = WorkLoop<PendingEvidence>(concurrency: 1, idle: .seconds(1), wake: postOffice.evidenceAvailable, claim: { limit in
-                try await store.claimEvidence(limit: limit, now: clock.now(), leaseDuration: 120)
-            }, perform: { pending in
-                try? await store.discardEvidence(pending)
+            let drain = WorkLoop<[PendingEvidence]>(concurrency: 1, idle: .seconds(1), wake: postOffice.evidenceAvailable, claim: { _ in
+                let batch = try await store.claimEvidence(limit: 500, now: clock.now(), leaseDuration: 120)
+                return batch.isEmpty ? [] : [batch]
+            }, perform: { batch in
+                try? await store.discardEvidence(batch)
             }, nextDue: {
                 try await store.nextEvidenceDue()
             }, clock: clock)

@@ -18,16 +18,19 @@ extension SQLiteStore: EvidenceStore {
         }
     }
 
-    public func storeEvidence(_ evidence: StoredEvidence, for pending: PendingEvidence) async throws {
+    public func storeEvidence(_ batch: [(evidence: StoredEvidence, pending: PendingEvidence)]) async throws {
+        guard !batch.isEmpty else { return }
         try await write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO evidence (id, event_id, envelope_id, organisation_id, event, record, seal, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
-                evidence.record.evidenceId.rawValue, evidence.record.eventId.rawValue, evidence.record.envelopeId.rawValue, pending.organisationID.rawValue,
-                evidence.record.event.rawValue, evidence.canonical, evidence.seal, evidence.sealedAt.storage,
-            ])
-            for (index, seal) in evidence.documentSeals.enumerated() {
-                try db.execute(sql: "INSERT OR IGNORE INTO evidence_document_seals (evidence_id, idx, seal) VALUES (?, ?, ?)", arguments: [evidence.record.evidenceId.rawValue, index, seal])
+            for (evidence, pending) in batch {
+                try db.execute(sql: "INSERT OR IGNORE INTO evidence (id, event_id, envelope_id, organisation_id, event, record, seal, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+                    evidence.record.evidenceId.rawValue, evidence.record.eventId.rawValue, evidence.record.envelopeId.rawValue, pending.organisationID.rawValue,
+                    evidence.record.event.rawValue, evidence.canonical, evidence.seal, evidence.sealedAt.storage,
+                ])
+                for (index, seal) in evidence.documentSeals.enumerated() {
+                    try db.execute(sql: "INSERT OR IGNORE INTO evidence_document_seals (evidence_id, idx, seal) VALUES (?, ?, ?)", arguments: [evidence.record.evidenceId.rawValue, index, seal])
+                }
+                try db.execute(sql: "DELETE FROM evidence_queue WHERE event_id = ? AND lease = ?", arguments: [pending.eventID.rawValue, pending.lease])
             }
-            try db.execute(sql: "DELETE FROM evidence_queue WHERE event_id = ? AND lease = ?", arguments: [pending.eventID.rawValue, pending.lease])
         }
     }
 
@@ -37,9 +40,12 @@ extension SQLiteStore: EvidenceStore {
         }
     }
 
-    public func discardEvidence(_ pending: PendingEvidence) async throws {
+    public func discardEvidence(_ batch: [PendingEvidence]) async throws {
+        guard !batch.isEmpty else { return }
         try await write { db in
-            try db.execute(sql: "DELETE FROM evidence_queue WHERE event_id = ? AND lease = ?", arguments: [pending.eventID.rawValue, pending.lease])
+            for pending in batch {
+                try db.execute(sql: "DELETE FROM evidence_queue WHERE event_id = ? AND lease = ?", arguments: [pending.eventID.rawValue, pending.lease])
+            }
         }
     }
 

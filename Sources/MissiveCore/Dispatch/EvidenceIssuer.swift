@@ -27,17 +27,41 @@ public struct EvidenceIssuer: Sendable {
     }
 
     public func issue(_ pending: PendingEvidence) async {
-        do {
-            guard let stored = try await build(pending) else {
-                try await store.discardEvidence(pending)
-                return
+        await issue([pending])
+    }
+
+    /// Issues a batch: seals the records side by side, then stores them all in one
+    /// transaction; an event whose record cannot be built or sealed is retried on its own.
+    public func issue(_ batch: [PendingEvidence]) async {
+        let outcomes = await withTaskGroup(of: (PendingEvidence, Result<StoredEvidence?, any Error>).self) { group in
+            for pending in batch {
+                group.addTask {
+                    do { return (pending, .success(try await build(pending))) } catch { return (pending, .failure(error)) }
+                }
             }
-            try await store.storeEvidence(stored, for: pending)
-        } catch {
-            let delay = retry.delay(afterAttempt: pending.attempts + 1) ?? retry.cap
-            logger.warning("evidence not issued yet; will retry", metadata: [LogKey.envelopeID: "\(pending.envelopeID)", LogKey.error: "\(PostOffice.describe(error))"])
-            try? await store.retryEvidence(pending, at: clock.now().addingTimeInterval(delay), error: PostOffice.describe(error))
+            return await group.reduce(into: []) { $0.append($1) }
         }
+        var sealed: [(evidence: StoredEvidence, pending: PendingEvidence)] = []
+        var unneeded: [PendingEvidence] = []
+        for (pending, outcome) in outcomes {
+            switch outcome {
+            case .success(let evidence?): sealed.append((evidence, pending))
+            case .success(nil): unneeded.append(pending)
+            case .failure(let error): await retry(pending, error)
+            }
+        }
+        try? await store.discardEvidence(unneeded)
+        do {
+            try await store.storeEvidence(sealed)
+        } catch {
+            for (_, pending) in sealed { await retry(pending, error) }
+        }
+    }
+
+    private func retry(_ pending: PendingEvidence, _ error: any Error) async {
+        let delay = retry.delay(afterAttempt: pending.attempts + 1) ?? retry.cap
+        logger.warning("evidence not issued yet; will retry", metadata: [LogKey.envelopeID: "\(pending.envelopeID)", LogKey.error: "\(PostOffice.describe(error))"])
+        try? await store.retryEvidence(pending, at: clock.now().addingTimeInterval(delay), error: PostOffice.describe(error))
     }
 
     func build(_ pending: PendingEvidence) async throws -> StoredEvidence? {

@@ -50,13 +50,26 @@ public struct PendingEvidence: Sendable, Hashable {
 /// Evidence records and the durable queue of events waiting for theirs.
 public protocol EvidenceStore: Sendable {
     func claimEvidence(limit: Int, now: Date, leaseDuration: TimeInterval) async throws -> [PendingEvidence]
-    /// Stores the sealed record and takes the event off the queue, in one transaction.
-    func storeEvidence(_ evidence: StoredEvidence, for pending: PendingEvidence) async throws
+    /// Stores sealed records and takes their events off the queue, all in one transaction (one
+    /// fsync for the batch: sealing is cheap next to a commit).
+    func storeEvidence(_ batch: [(evidence: StoredEvidence, pending: PendingEvidence)]) async throws
     func retryEvidence(_ pending: PendingEvidence, at: Date, error: String) async throws
-    /// Takes an event off the queue that needs no evidence.
-    func discardEvidence(_ pending: PendingEvidence) async throws
+    /// Takes events off the queue that need no evidence (or get none: evidence off).
+    func discardEvidence(_ batch: [PendingEvidence]) async throws
     func nextEvidenceDue() async throws -> Date?
     /// An envelope's records, oldest first, if the envelope is the organisation's.
     func evidence(of envelope: EnvelopeID, organisation: OrganisationID) async throws -> [StoredEvidence]
     func evidence(_ id: EvidenceID, organisation: OrganisationID) async throws -> StoredEvidence?
+}
+
+extension EvidenceStore {
+    /// Stores one sealed record and takes its event off the queue.
+    public func storeEvidence(_ evidence: StoredEvidence, for pending: PendingEvidence) async throws {
+        try await storeEvidence([(evidence, pending)])
+    }
+
+    /// Takes one event off the queue.
+    public func discardEvidence(_ pending: PendingEvidence) async throws {
+        try await discardEvidence([pending])
+    }
 }
