@@ -20,7 +20,8 @@ public struct Authenticator<Context: RequestContext>: RouterMiddleware {
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
+        // Registration is the one operation without a key (it hands out the first ones).
+        guard request.uri.path.hasPrefix("/v1/"), request.uri.path != "/v1/registrations" else { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.count <= 512 else {
             throw MissiveError(.unauthenticated, "Send an API key as Authorization: Bearer <key>.")
         }

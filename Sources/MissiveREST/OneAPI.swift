@@ -30,13 +30,33 @@ public struct OneAPI: APIProtocol {
         public var clockMoved: @Sendable (TimeInterval) async throws -> Void
         /// Checks seals against the operator's trust anchor; nil without evidence keys.
         public var evidenceVerifier: (any EvidenceVerifying)?
+        /// Registration and verification of sender organisations; nil: not offered.
+        public var organisations: OrganisationAccess?
 
-        public init(isReady: @escaping @Sendable () async -> Bool, metricsText: @escaping @Sendable () async -> String, sandboxClock: OffsetWallClock?, clockMoved: @escaping @Sendable (TimeInterval) async throws -> Void, evidenceVerifier: (any EvidenceVerifying)? = nil) {
+        public init(isReady: @escaping @Sendable () async -> Bool, metricsText: @escaping @Sendable () async -> String, sandboxClock: OffsetWallClock?, clockMoved: @escaping @Sendable (TimeInterval) async throws -> Void, evidenceVerifier: (any EvidenceVerifying)? = nil, organisations: OrganisationAccess? = nil) {
             self.evidenceVerifier = evidenceVerifier
+            self.organisations = organisations
             self.isReady = isReady
             self.metricsText = metricsText
             self.sandboxClock = sandboxClock
             self.clockMoved = clockMoved
+        }
+    }
+
+    /// What the organisation endpoints need from the composition root.
+    public struct OrganisationAccess: Sendable {
+        public var verifier: OrganisationVerifier
+        public var store: any OrganisationStore
+        /// Mints the first test and live keys of a new organisation (secrets, shown once).
+        public var mintKeys: @Sendable (OrganisationID) async throws -> (test: String, live: String)
+        /// Registrations across all callers (they carry no key to limit by).
+        public var registrations: RateLimiter?
+
+        public init(verifier: OrganisationVerifier, store: any OrganisationStore, mintKeys: @escaping @Sendable (OrganisationID) async throws -> (test: String, live: String), registrations: RateLimiter?) {
+            self.verifier = verifier
+            self.store = store
+            self.mintKeys = mintKeys
+            self.registrations = registrations
         }
     }
 

@@ -154,6 +154,8 @@ struct APIProblem: Encodable, Sendable {
         case .idempotencyInFlight: (409, "Request in progress")
         case .idempotencyMismatch: (422, "Idempotency key reused")
         case .virusDetected: (422, "Virus detected")
+        case .organisationNotVerified: (403, "Organisation not verified")
+        case .verificationFailed: (422, "Verification failed")
         case .conflict, .illegalTransition: (409, "Conflict")
         case .rateLimited: (429, "Too many requests")
         case .unavailable, .channelUnavailable: (503, "Temporarily unavailable")

@@ -53,7 +53,7 @@ enum Wire {
     static func recipient(_ recipient: Recipient) -> Components.Schemas.Recipient {
         Components.Schemas.Recipient(
             ePostAddress: recipient.ePostAddress, uid: recipient.uid, eBillId: recipient.eBillID,
-            postal: recipient.postal.map { .init(name: $0.name, addressLine2: $0.addressLine2, street: $0.street, houseNumber: $0.houseNumber, postcode: $0.postcode, town: $0.town, country: $0.country) }
+            postal: recipient.postal.map(postal)
         )
     }
 

@@ -14,7 +14,7 @@ extension MissiveHub {
     /// rendering, body limits and authentication.
     static func makeApplication(
         configuration: MissiveConfiguration, postOffice: PostOffice, store: SQLiteStore, clock: OffsetWallClock,
-        tsa: TimeStampAuthority?, verifier: SealEvidenceVerifier?, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
+        tsa: TimeStampAuthority?, verifier: SealEvidenceVerifier?, organisationVerifier: OrganisationVerifier, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) throws -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         let routes = RouteTable()
@@ -31,7 +31,16 @@ extension MissiveHub {
                 metricsText: { await MetricsText.render(store: store) },
                 sandboxClock: configuration.sandbox ? clock : nil,
                 clockMoved: { offset in try await store.setSetting("sandbox.clockOffset", String(offset)) },
-                evidenceVerifier: verifier
+                evidenceVerifier: verifier,
+                organisations: .init(
+                    verifier: organisationVerifier, store: store,
+                    mintKeys: { id in
+                        (try await store.createAPIKey(organisation: id, mode: .test, name: "first test key").1,
+                         try await store.createAPIKey(organisation: id, mode: .live, name: "first live key").1)
+                    },
+                    // Registrations carry no key to limit by: 1 a second overall, bursts of 10.
+                    registrations: configuration.rateLimit > 0 ? RateLimiter(rate: 1, burst: 10) : nil
+                )
             ),
             logger: logger
         )

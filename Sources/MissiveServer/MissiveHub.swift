@@ -34,7 +34,8 @@ public final class MissiveHub: Sendable {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         self.folderLock = try DataFolderLock(folder: data)
         let database = try MissiveDatabase(path: data.appendingPathComponent("missive.sqlite").path)
-        let store = SQLiteStore(database: database, sealer: try SecretsKeyFile.load(at: configuration.secretsKeyPath), logger: logger)
+        let secrets = try SecretsKeyFile.load(at: configuration.secretsKeyPath)
+        let store = SQLiteStore(database: database, sealer: secrets, logger: logger)
         self.store = store
         // One hub per data folder (the lock above): leases of a previous run are stale.
         try await store.releaseLeases()
@@ -75,10 +76,15 @@ public final class MissiveHub: Sendable {
         let evidenceKeys = configuration.evidence ? try Self.evidenceKeys(configuration, logger: logger) : nil
         try await store.sealClearWebhookSecrets()
         let postOffice = PostOffice(
-            ports: .init(envelopes: store, directory: store, mailboxes: store, blobs: blobs, webhooks: store, credentials: store, scanner: scanner, evidence: evidenceKeys == nil ? nil : store),
+            ports: .init(envelopes: store, directory: store, mailboxes: store, blobs: blobs, webhooks: store, credentials: store, scanner: scanner, evidence: evidenceKeys == nil ? nil : store, organisations: store),
             channels: { mode in mode == .test ? testChannels : liveChannels }, clock: clock, rules: rules, logger: logger
         )
         self.postOffice = postOffice
+        let verificationSender = try await Self.operatorOrganisation(store)
+        let organisationVerifier = OrganisationVerifier(
+            postOffice: postOffice, organisations: store, sender: verificationSender,
+            codes: VerificationCodeHasher(key: secrets.derivedKey(label: "verification-codes")), logger: logger
+        )
         let listening = ListeningAddress()
         self.listening = listening
 
@@ -94,7 +100,7 @@ public final class MissiveHub: Sendable {
             try Self.timeStamper(configuration, builtIn: authority, root: keys.root, httpClient: httpClient, logger: logger)
         }
         let verifier = evidence.map { SealEvidenceVerifier(trustAnchors: [$0.0.root], timeStampAnchors: stamper?.1) }
-        let application = try Self.makeApplication(configuration: configuration, postOffice: postOffice, store: store, clock: clock, tsa: evidence?.1, verifier: verifier, logger: logger) { port in
+        let application = try Self.makeApplication(configuration: configuration, postOffice: postOffice, store: store, clock: clock, tsa: evidence?.1, verifier: verifier, organisationVerifier: organisationVerifier, logger: logger) { port in
             let url = "http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
             if let parsed = URL(string: url) { listening.listen(at: parsed) }
             logger.info("listening", metadata: ["http.url": "\(url)"])
@@ -130,7 +136,7 @@ public final class MissiveHub: Sendable {
                 }
             },
         ]
-        if let (keys, authority) = evidence {
+        if let (keys, _) = evidence {
             let issuer = EvidenceIssuer(
                 envelopes: store, mailboxes: store, store: store, sealer: CAdESEvidenceSealer(sealer: CAdESSeal(keys: keys), stamper: stamper!.0),
                 issuer: configuration.smtpHostname ?? configuration.effectiveSMTPDomain ?? configuration.host, retry: rules.channelRetry, clock: clock, logger: logger
@@ -193,6 +199,14 @@ public final class MissiveHub: Sendable {
 
 extension MissiveHub {
     /// clamd, or nothing: only the sandbox may run without a scanner unless told `off`.
+    /// The operator's own organisation, the sender of verification letters (made once).
+    static func operatorOrganisation(_ store: SQLiteStore) async throws -> OrganisationID {
+        if let raw = try await store.setting("operator.organisation"), let id = OrganisationID(rawValue: raw) { return id }
+        let created = try await store.createOrganisation(name: "Missive", mode: .live)
+        try await store.setSetting("operator.organisation", created.organisationID.rawValue)
+        return created.organisationID
+    }
+
     static func virusScanner(_ configuration: MissiveConfiguration, blobs: FileBlobStore, logger: Logger) throws -> (any VirusScanner)? {
         switch configuration.virusScanner {
         case "off"?:

@@ -54,7 +54,7 @@ public struct SealEvidenceVerifier: EvidenceVerifying {
         report.signingTime = result.signingTime
         report.timeStampTime = result.timeStampTime
         report.checks += Self.checks(for: result, what: what, anchor: trustAnchors.map { "\($0.subject)" }.joined(separator: " or "))
-        guard let documentSHA256 else { return report }
+        guard documentSHA256 != nil else { return report }
         if record == nil {
             let sealPassed = report.checks.contains { $0.name == .seal && $0.passed }
             report.checks.append(.init(.document, passed: sealPassed, sealPassed

@@ -49,6 +49,9 @@ public struct MissiveDatabase: Sendable {
         migrator.registerMigration("v7") { db in
             try db.execute(sql: Schema.v7)
         }
+        migrator.registerMigration("v8") { db in
+            try db.execute(sql: Schema.v8)
+        }
         return migrator
     }
 }

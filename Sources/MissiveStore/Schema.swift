@@ -259,4 +259,26 @@ enum Schema {
     ) WITHOUT ROWID;
     ALTER TABLE webhooks ADD COLUMN secret_sealed BLOB;
     """
+
+    /// v8: organisation profiles and their verification by post (DESIGN §9). Organisations
+    /// from before stay verified.
+    static let v8 = """
+    ALTER TABLE organisations ADD COLUMN legal_name TEXT;
+    ALTER TABLE organisations ADD COLUMN uid TEXT;
+    ALTER TABLE organisations ADD COLUMN postal TEXT;
+    ALTER TABLE organisations ADD COLUMN state TEXT NOT NULL DEFAULT 'verified';
+    ALTER TABLE organisations ADD COLUMN state_reason TEXT;
+    CREATE TABLE verification_letters (
+        id TEXT PRIMARY KEY,
+        organisation_id TEXT NOT NULL REFERENCES organisations(id),
+        code_hash TEXT NOT NULL,
+        envelope_id TEXT,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        used_at REAL,
+        superseded_at REAL
+    ) WITHOUT ROWID;
+    CREATE INDEX verification_letters_by_organisation ON verification_letters(organisation_id, created_at);
+    """
 }

@@ -29,7 +29,7 @@ extension PostOffice {
     }
 
     /// A content-free description of an error.
-    static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error) -> String {
         if let error = error as? MissiveError { return "\(error.code): \(error.reason)" }
         return String(describing: type(of: error))
     }

@@ -17,10 +17,13 @@ public final class PostOffice: Sendable {
         public var scanner: (any VirusScanner)?
         /// Sealed evidence; nil where the operator has no seal configured.
         public var evidence: (any EvidenceStore)?
+        /// Sender organisations and their verification; nil: every organisation may send.
+        public var organisations: (any OrganisationStore)?
 
-        public init(envelopes: any EnvelopeStore, directory: any RecipientDirectory, mailboxes: any MailboxStore, blobs: any BlobStore, webhooks: any WebhookStore, credentials: any CredentialStore, scanner: (any VirusScanner)? = nil, evidence: (any EvidenceStore)? = nil) {
+        public init(envelopes: any EnvelopeStore, directory: any RecipientDirectory, mailboxes: any MailboxStore, blobs: any BlobStore, webhooks: any WebhookStore, credentials: any CredentialStore, scanner: (any VirusScanner)? = nil, evidence: (any EvidenceStore)? = nil, organisations: (any OrganisationStore)? = nil) {
             self.scanner = scanner
             self.evidence = evidence
+            self.organisations = organisations
             self.envelopes = envelopes
             self.directory = directory
             self.mailboxes = mailboxes
@@ -84,6 +87,9 @@ public final class PostOffice: Sendable {
         render: @Sendable (Envelope) throws -> Data? = { _ in nil }
     ) async throws -> AcceptanceResult {
         try draft.validate()
+        if mode == .live, let organisations = ports.organisations, try await organisations.organisationState(organisation) == .unverified {
+            throw MissiveError(.organisationNotVerified, "The organisation is not verified yet: enter the code from its verification letter. Test letters work meanwhile.")
+        }
         if let infection = try await scan(draft.documents) {
             try await reject(draft, organisation: organisation, principal: principal, mode: mode, infection: infection)
         }

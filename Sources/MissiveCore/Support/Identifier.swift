@@ -146,3 +146,10 @@ public struct EvidenceID: PrefixedIdentifier {
     public let rawValue: String
     public init(unchecked rawValue: String) { self.rawValue = rawValue }
 }
+
+/// Identifies a verification letter of an organisation (`ver_…`).
+public struct VerificationID: PrefixedIdentifier {
+    public static let prefix = "ver"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}

@@ -37,6 +37,11 @@ public struct MissiveError: Error, Sendable, CustomStringConvertible {
         public static let unavailable = Code(rawValue: "temporarily_unavailable")
         /// A document contains malware (reason `virus`); the envelope is refused.
         public static let virusDetected = Code(rawValue: "virus_detected")
+        /// The organisation has not entered the code of its verification letter yet (or its
+        /// profile changed since): live letters are refused.
+        public static let organisationNotVerified = Code(rawValue: "organisation_not_verified")
+        /// A verification code is wrong, expired, used, or its letter burnt.
+        public static let verificationFailed = Code(rawValue: "verification_failed")
         /// A channel is temporarily unable to deliver; the job is retried.
         public static let channelUnavailable = Code(rawValue: "channel_unavailable")
     }

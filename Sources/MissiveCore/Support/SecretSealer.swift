@@ -36,4 +36,10 @@ public struct SecretSealer: Sendable {
         else { return nil }
         return String(data: plain, encoding: .utf8)
     }
+
+    /// A key for one other purpose, derived from the secrets key (HKDF-SHA256 under `label`),
+    /// so the purposes never share a key and no second file is needed.
+    public func derivedKey(label: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("missive.\(label).v1".utf8), outputByteCount: 32)
+    }
 }

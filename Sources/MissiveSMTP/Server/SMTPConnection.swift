@@ -187,6 +187,7 @@ struct SMTPConnection {
         switch error.code {
         case .unavailable: SMTPReply(451, "4.3.0", "Temporarily unable to accept the message; try again later")
         case .virusDetected: SMTPReply(554, "5.7.1", "A document contains malware; the letter is refused" + (error.envelopeID.map { " (recorded as \($0))" } ?? ""))
+        case .organisationNotVerified: SMTPReply(550, "5.7.1", "The sending organisation is not verified yet; enter the code from its verification letter")
         case .idempotencyInFlight: SMTPReply(451, "4.3.0", "This Message-ID is being processed; try again later")
         case .idempotencyMismatch: SMTPReply(554, "5.6.0", "This Message-ID was already used for a different message")
         case .tooLarge: SMTPReply(552, "5.3.4", "Message too large")
