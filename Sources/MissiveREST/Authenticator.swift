@@ -13,9 +13,9 @@ public struct Authenticator<Context: RequestContext>: RouterMiddleware {
     let limiter: RateLimiter?
 
     /// `limiter` is shared with the other ingresses, so a key has one budget everywhere.
-    public init(credentials: any CredentialStore, limiter: RateLimiter?) {
+    public init(credentials: any CredentialStore, limiter: RateLimiter?, cache: PrincipalCache = PrincipalCache()) {
         self.credentials = credentials
-        self.cache = PrincipalCache()
+        self.cache = cache
         self.limiter = limiter
     }
 
@@ -36,7 +36,7 @@ public struct Authenticator<Context: RequestContext>: RouterMiddleware {
         } else if let found = try await credentials.principal(forSecretHash: hash) {
             cache.store(hash, found)
             principal = found
-            if case .organisation(_, let key, _) = found {
+            if case .organisation(_, let key, _, _) = found {
                 // Coarse "last used": once per cache period.
                 try? await credentials.touch(key, at: Date())
             }
@@ -70,8 +70,20 @@ struct RateLimited: Error {
 
 /// Recently validated keys (by hash), kept for 30 seconds: a revoked key stops working
 /// within that time.
-final class PrincipalCache: Sendable {
+public final class PrincipalCache: Sendable {
     private let entries = Mutex<[String: (Principal, ContinuousClock.Instant)]>([:])
+
+    public init() {}
+
+    /// Forgets a key at once (it was revoked).
+    public func forget(_ key: APIKeyID) {
+        entries.withLock { entries in
+            entries = entries.filter { _, entry in
+                if case .organisation(_, let cached, _, _) = entry.0 { return cached != key }
+                return true
+            }
+        }
+    }
 
     func lookup(_ hash: String) -> Principal? {
         entries.withLock { entries in

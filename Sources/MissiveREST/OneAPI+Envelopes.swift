@@ -4,7 +4,7 @@ import OpenAPIRuntime
 
 extension OneAPI {
     public func createEnvelope(_ input: Operations.CreateEnvelope.Input) async throws -> Operations.CreateEnvelope.Output {
-        let (organisation, key, mode) = try RequestPrincipal.organisation()
+        let (organisation, key, mode) = try RequestPrincipal.organisation(.sender)
         let idempotencyKey = try input.headers.idempotencyKey.map(Self.checkedIdempotencyKey)
         let (submission, documents) = try await readSubmission(input.body)
         let draft = Wire.draft(submission, documents: documents, idempotencyKey: idempotencyKey)
@@ -121,7 +121,7 @@ extension OneAPI {
     }
 
     public func listEnvelopes(_ input: Operations.ListEnvelopes.Input) async throws -> Operations.ListEnvelopes.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(Roles.readers)
         let query = input.query
         try Self.check(query.cursor, max: 128, "cursor")
         try Self.check(query.reference, max: 100, "reference")
@@ -140,19 +140,19 @@ extension OneAPI {
     }
 
     public func getEnvelope(_ input: Operations.GetEnvelope.Input) async throws -> Operations.GetEnvelope.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(Roles.readers)
         let envelope = try await postOffice.envelope(try Wire.id(input.path.envelopeId, as: EnvelopeID.self), organisation: organisation)
         return .ok(.init(body: .json(Wire.envelope(envelope))))
     }
 
     public func cancelEnvelope(_ input: Operations.CancelEnvelope.Input) async throws -> Operations.CancelEnvelope.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(.sender)
         let envelope = try await postOffice.cancel(try Wire.id(input.path.envelopeId, as: EnvelopeID.self), organisation: organisation)
         return .ok(.init(body: .json(Wire.envelope(envelope))))
     }
 
     public func listEnvelopeEvents(_ input: Operations.ListEnvelopeEvents.Input) async throws -> Operations.ListEnvelopeEvents.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(Roles.readers)
         let id = try Wire.id(input.path.envelopeId, as: EnvelopeID.self)
         _ = try await postOffice.envelope(id, organisation: organisation)
         let events = try await postOffice.ports.envelopes.events(of: id, organisation: organisation)
@@ -160,7 +160,7 @@ extension OneAPI {
     }
 
     public func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(Roles.readers)
         try Self.check(input.query.after, max: 64, "after")
         let after = try input.query.after.map { raw -> EventID in
             guard let id = EventID(rawValue: raw) else { throw MissiveError(.invalidRequest, "Unknown cursor.", pointer: "after") }

@@ -4,7 +4,7 @@ import OpenAPIRuntime
 
 extension OneAPI {
     public func listEnvelopeEvidence(_ input: Operations.ListEnvelopeEvidence.Input) async throws -> Operations.ListEnvelopeEvidence.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(Roles.evidenceReaders)
         let evidence = try await postOffice.evidence(of: try Wire.id(input.path.envelopeId, as: EnvelopeID.self), organisation: organisation)
         return .ok(.init(body: .json(.init(items: evidence.map(Wire.evidence)))))
     }
@@ -37,7 +37,7 @@ extension OneAPI {
     }
 
     public func verifyEvidence(_ input: Operations.VerifyEvidence.Input) async throws -> Operations.VerifyEvidence.Output {
-        _ = try RequestPrincipal.organisation()
+        _ = try RequestPrincipal.organisation(Roles.evidenceReaders)
         guard let verifier = hooks.evidenceVerifier else {
             throw MissiveError(.unavailable, "This server has no evidence keys, so it cannot verify seals.")
         }
@@ -73,7 +73,7 @@ extension OneAPI {
 
     /// The organisation's evidence, 404 for anyone else's.
     private func ownEvidence(_ raw: String) async throws -> StoredEvidence {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(Roles.evidenceReaders)
         return try await postOffice.evidence(try Wire.id(raw, as: EvidenceID.self), organisation: organisation)
     }
 }

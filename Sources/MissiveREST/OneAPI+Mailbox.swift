@@ -44,7 +44,7 @@ extension OneAPI {
     }
 
     public func checkReachability(_ input: Operations.CheckReachability.Input) async throws -> Operations.CheckReachability.Output {
-        _ = try RequestPrincipal.organisation()
+        _ = try RequestPrincipal.organisation(Roles.readers)
         let query = input.query
         for (value, max, name) in [(query.ePostAddress, 254, "ePostAddress"), (query.uid, 20, "uid"), (query.eBillId, 32, "eBillId"), (query.name, 100, "name"), (query.street, 100, "street"), (query.houseNumber, 20, "houseNumber"), (query.postcode, 16, "postcode"), (query.town, 100, "town"), (query.country, 2, "country")] {
             try Self.check(value, max: max, name)

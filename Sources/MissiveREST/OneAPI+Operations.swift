@@ -16,13 +16,13 @@ extension OneAPI {
     }
 
     public func getSandboxClock(_ input: Operations.GetSandboxClock.Input) async throws -> Operations.GetSandboxClock.Output {
-        _ = try RequestPrincipal.organisation()
+        _ = try RequestPrincipal.organisation(.admin)
         guard let clock = hooks.sandboxClock else { throw MissiveError(.notFound, "This server is not a sandbox.") }
         return .ok(.init(body: .json(.init(now: clock.now(), offsetSeconds: Int64(clock.offsetSeconds)))))
     }
 
     public func advanceSandboxClock(_ input: Operations.AdvanceSandboxClock.Input) async throws -> Operations.AdvanceSandboxClock.Output {
-        _ = try RequestPrincipal.organisation()
+        _ = try RequestPrincipal.organisation(.admin)
         guard let clock = hooks.sandboxClock else { throw MissiveError(.notFound, "This server is not a sandbox.") }
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         guard (1...31_536_000).contains(body.seconds) else {

@@ -25,12 +25,12 @@ extension OneAPI {
     }
 
     public func getOrganisation(_ input: Operations.GetOrganisation.Input) async throws -> Operations.GetOrganisation.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(Roles.all)
         return .ok(.init(body: .json(try await wireOrganisation(organisation, try organisationAccess()))))
     }
 
     public func replaceOrganisationProfile(_ input: Operations.ReplaceOrganisationProfile.Input) async throws -> Operations.ReplaceOrganisationProfile.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(.admin)
         let access = try organisationAccess()
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         _ = try await access.verifier.changeProfile(organisation, to: Wire.profile(body))
@@ -38,7 +38,7 @@ extension OneAPI {
     }
 
     public func verifyOrganisation(_ input: Operations.VerifyOrganisation.Input) async throws -> Operations.VerifyOrganisation.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(.admin)
         let access = try organisationAccess()
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         try await access.verifier.verify(organisation, code: body.code)
@@ -46,7 +46,7 @@ extension OneAPI {
     }
 
     public func requestVerificationLetter(_ input: Operations.RequestVerificationLetter.Input) async throws -> Operations.RequestVerificationLetter.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(.admin)
         let access = try organisationAccess()
         let letter = try await access.verifier.sendLetter(to: organisation)
         return .accepted(.init(body: .json(Wire.letter(letter, maxAttempts: access.verifier.rules.maxAttempts))))

@@ -3,7 +3,7 @@ import MissiveCore
 
 extension OneAPI {
     public func createWebhook(_ input: Operations.CreateWebhook.Input) async throws -> Operations.CreateWebhook.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(.admin)
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         try WebhookSubscription.checkURL(body.url, allowPlainHTTP: settings.allowPlainHTTPWebhooks)
         if let types = body.eventTypes, types.count > 11 {
@@ -23,7 +23,7 @@ extension OneAPI {
     }
 
     public func listWebhooks(_ input: Operations.ListWebhooks.Input) async throws -> Operations.ListWebhooks.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(.admin)
         let items = try await postOffice.ports.webhooks.subscriptions(of: organisation)
         return .ok(.init(body: .json(.init(items: items.map { Wire.webhook($0, includeSecret: false) }))))
     }
@@ -33,7 +33,7 @@ extension OneAPI {
     }
 
     public func deleteWebhook(_ input: Operations.DeleteWebhook.Input) async throws -> Operations.DeleteWebhook.Output {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(.admin)
         guard try await postOffice.ports.webhooks.deleteSubscription(try Wire.id(input.path.webhookId, as: WebhookID.self), organisation: organisation) else {
             throw MissiveError(.notFound, "No such webhook.")
         }
@@ -60,7 +60,7 @@ extension OneAPI {
     }
 
     private func subscription(_ raw: String) async throws -> WebhookSubscription {
-        let (organisation, _, _) = try RequestPrincipal.organisation()
+        let (organisation, _, _) = try RequestPrincipal.organisation(.admin)
         guard let subscription = try await postOffice.ports.webhooks.subscription(try Wire.id(raw, as: WebhookID.self), organisation: organisation) else {
             throw MissiveError(.notFound, "No such webhook.")
         }

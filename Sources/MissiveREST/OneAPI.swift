@@ -32,8 +32,11 @@ public struct OneAPI: APIProtocol {
         public var evidenceVerifier: (any EvidenceVerifying)?
         /// Registration and verification of sender organisations; nil: not offered.
         public var organisations: OrganisationAccess?
+        /// API key management; nil: keys are minted by the operator only.
+        public var keys: KeyAccess?
 
-        public init(isReady: @escaping @Sendable () async -> Bool, metricsText: @escaping @Sendable () async -> String, sandboxClock: OffsetWallClock?, clockMoved: @escaping @Sendable (TimeInterval) async throws -> Void, evidenceVerifier: (any EvidenceVerifying)? = nil, organisations: OrganisationAccess? = nil) {
+        public init(isReady: @escaping @Sendable () async -> Bool, metricsText: @escaping @Sendable () async -> String, sandboxClock: OffsetWallClock?, clockMoved: @escaping @Sendable (TimeInterval) async throws -> Void, evidenceVerifier: (any EvidenceVerifying)? = nil, organisations: OrganisationAccess? = nil, keys: KeyAccess? = nil) {
+            self.keys = keys
             self.evidenceVerifier = evidenceVerifier
             self.organisations = organisations
             self.isReady = isReady
@@ -57,6 +60,21 @@ public struct OneAPI: APIProtocol {
             self.store = store
             self.mintKeys = mintKeys
             self.registrations = registrations
+        }
+    }
+
+    /// What the key endpoints need from the composition root.
+    public struct KeyAccess: Sendable {
+        public var store: any APIKeyStore
+        /// Forgets a revoked key at once (the authenticator caches keys briefly).
+        public var revoked: @Sendable (APIKeyID) -> Void
+        /// How long a rotated key keeps working.
+        public var rotationGrace: TimeInterval
+
+        public init(store: any APIKeyStore, revoked: @escaping @Sendable (APIKeyID) -> Void, rotationGrace: TimeInterval = 86_400) {
+            self.store = store
+            self.revoked = revoked
+            self.rotationGrace = rotationGrace
         }
     }
 

@@ -4,10 +4,15 @@ import MissiveCore
 public enum RequestPrincipal {
     @TaskLocal public static var current: Principal?
 
-    /// The calling organisation, or `forbidden` for a mailbox key / `unauthenticated` for none.
-    static func organisation() throws -> (OrganisationID, APIKeyID, Mode) {
+    /// The calling organisation, or `forbidden` for a mailbox key, for a key without one of
+    /// `roles`, and `unauthenticated` for none.
+    static func organisation(_ roles: Roles) throws -> (OrganisationID, APIKeyID, Mode) {
         switch current {
-        case .organisation(let organisation, let key, let mode): return (organisation, key, mode)
+        case .organisation(let organisation, let key, let mode, let held):
+            guard !held.isDisjoint(with: roles) else {
+                throw MissiveError(.forbidden, "This key's roles (\(held.names.joined(separator: ", "))) do not allow this; it needs \(roles.names.joined(separator: " or ")).")
+            }
+            return (organisation, key, mode)
         case .mailbox: throw MissiveError(.forbidden, "A mailbox key cannot use sender operations; use an organisation API key.")
         case nil: throw MissiveError(.unauthenticated, "An API key is required.")
         }

@@ -22,7 +22,8 @@ extension MissiveHub {
         router.middlewares.add(MethodGuard(routes: routes))
         router.middlewares.add(BodyLimit(maxBytes: configuration.maxRequestBytes))
         let limiter = RateLimiter.perSecond(configuration.rateLimit)
-        router.middlewares.add(Authenticator(credentials: store, limiter: limiter))
+        let principals = PrincipalCache()
+        router.middlewares.add(Authenticator(credentials: store, limiter: limiter, cache: principals))
         let api = OneAPI(
             postOffice: postOffice,
             settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes), allowPlainHTTPWebhooks: configuration.sandbox || configuration.allowPlainHTTPWebhooks),
@@ -40,7 +41,8 @@ extension MissiveHub {
                     },
                     // Registrations carry no key to limit by: 1 a second overall, bursts of 10.
                     registrations: configuration.rateLimit > 0 ? RateLimiter(rate: 1, burst: 10) : nil
-                )
+                ),
+                keys: .init(store: store, revoked: { principals.forget($0) })
             ),
             logger: logger
         )

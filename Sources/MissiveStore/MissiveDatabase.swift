@@ -52,6 +52,9 @@ public struct MissiveDatabase: Sendable {
         migrator.registerMigration("v8") { db in
             try db.execute(sql: Schema.v8)
         }
+        migrator.registerMigration("v9") { db in
+            try db.execute(sql: Schema.v9)
+        }
         return migrator
     }
 }

@@ -13,8 +13,8 @@ public struct CreatedOrganisation: Sendable, Codable {
 extension SQLiteStore: CredentialStore {
     public func principal(forSecretHash hash: String) async throws -> Principal? {
         try await read { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT id, organisation_id, mode FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL", arguments: [hash]) {
-                return .organisation(OrganisationID(unchecked: row["organisation_id"]), key: APIKeyID(unchecked: row["id"]), mode: Mode(rawValue: row["mode"]) ?? .test)
+            if let row = try Row.fetchOne(db, sql: "SELECT id, organisation_id, mode, roles FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", arguments: [hash, Date().storage]) {
+                return .organisation(OrganisationID(unchecked: row["organisation_id"]), key: APIKeyID(unchecked: row["id"]), mode: Mode(rawValue: row["mode"]) ?? .test, roles: Self.roles(row["roles"]))
             }
             if let mailbox = try String.fetchOne(db, sql: "SELECT mailbox_id FROM mailbox_keys WHERE secret_hash = ?", arguments: [hash]) {
                 return .mailbox(MailboxID(unchecked: mailbox))
@@ -31,8 +31,8 @@ extension SQLiteStore: CredentialStore {
 
     public func digestCredentials(of organisation: OrganisationID) async throws -> [DigestCredential] {
         let rows = try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, mode, secret_sealed FROM api_keys WHERE organisation_id = ? AND revoked_at IS NULL AND secret_sealed IS NOT NULL", arguments: [organisation.rawValue])
-                .map { (id: $0["id"] as String, mode: $0["mode"] as String, sealed: $0["secret_sealed"] as Data) }
+            try Row.fetchAll(db, sql: "SELECT id, mode, roles, secret_sealed FROM api_keys WHERE organisation_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND secret_sealed IS NOT NULL", arguments: [organisation.rawValue, Date().storage])
+                .map { (id: $0["id"] as String, mode: $0["mode"] as String, roles: Self.roles($0["roles"]), sealed: $0["secret_sealed"] as Data) }
         }
         return rows.compactMap { row in
             let id = row.id
@@ -40,7 +40,7 @@ extension SQLiteStore: CredentialStore {
                 logger.warning("an API key's sealed secret does not open with this secrets key", metadata: ["missive.key.id": "\(id)"])
                 return nil
             }
-            return DigestCredential(key: APIKeyID(unchecked: id), mode: Mode(rawValue: row.mode) ?? .test, secret: secret)
+            return DigestCredential(key: APIKeyID(unchecked: id), mode: Mode(rawValue: row.mode) ?? .test, secret: secret, roles: row.roles)
         }
     }
 
@@ -88,8 +88,13 @@ extension SQLiteStore: CredentialStore {
         return CreatedOrganisation(organisationID: id, apiKey: secret, keyID: keyID)
     }
 
+    /// Roles as stored: NULL (keys from before roles) means every role.
+    static func roles(_ stored: Int?) -> Roles {
+        stored.map(Roles.init(rawValue:)) ?? .all
+    }
+
     /// Mints another API key for an organisation; returns the secret (shown once).
-    public func createAPIKey(organisation: OrganisationID, mode: Mode, name: String?) async throws -> (APIKeyID, String) {
+    public func createAPIKey(organisation: OrganisationID, mode: Mode, name: String?, roles: Roles = .all) async throws -> (APIKeyID, String) {
         let secret = BearerSecret.mint(prefix: mode == .test ? "mk_test_" : "mk_live_")
         let keyID = APIKeyID.generate()
         let sealed = try sealer.seal(secret, context: keyID.rawValue)
@@ -98,6 +103,9 @@ extension SQLiteStore: CredentialStore {
                 throw MissiveError(.notFound, "No such organisation.")
             }
             try Self.insertKey(keyID, organisation: organisation, secret: secret, sealed: sealed, mode: mode, name: name, db)
+            if roles != .all {
+                try db.execute(sql: "UPDATE api_keys SET roles = ? WHERE id = ?", arguments: [roles.rawValue, keyID.rawValue])
+            }
         }
         return (keyID, secret)
     }

@@ -281,4 +281,12 @@ enum Schema {
     ) WITHOUT ROWID;
     CREATE INDEX verification_letters_by_organisation ON verification_letters(organisation_id, created_at);
     """
+
+    /// v9: API keys carry roles (NULL: every role, as before) and may expire (the old key of a
+    /// rotation keeps working for a grace period).
+    static let v9 = """
+    ALTER TABLE api_keys ADD COLUMN roles INTEGER;
+    ALTER TABLE api_keys ADD COLUMN expires_at REAL;
+    CREATE INDEX api_keys_by_organisation ON api_keys(organisation_id);
+    """
 }

@@ -12,7 +12,7 @@ struct CredentialTests {
             let created = try await store.createOrganisation(name: "Beispiel AG", mode: mode)
             #expect(created.apiKey.hasPrefix(mode == .test ? "mk_test_" : "mk_live_"))
             let principal = try await store.principal(forSecretHash: BearerSecret.hash(created.apiKey))
-            #expect(principal == .organisation(created.organisationID, key: created.keyID, mode: mode))
+            #expect(principal == .organisation(created.organisationID, key: created.keyID, mode: mode, roles: .all))
             #expect(try await store.organisationName(created.organisationID) == "Beispiel AG")
             #expect(try await store.organisations().map(\.0) == [created.organisationID])
         }
@@ -37,13 +37,13 @@ struct CredentialTests {
         try await withStore { store in
             let created = try await store.createOrganisation(name: "Beispiel AG", mode: .test)
             let (keyID, secret) = try await store.createAPIKey(organisation: created.organisationID, mode: .live, name: "ERP")
-            #expect(try await store.principal(forSecretHash: BearerSecret.hash(secret)) == .organisation(created.organisationID, key: keyID, mode: .live))
+            #expect(try await store.principal(forSecretHash: BearerSecret.hash(secret)) == .organisation(created.organisationID, key: keyID, mode: .live, roles: .all))
             #expect(try await store.revokeAPIKey(keyID))
             #expect(try await store.principal(forSecretHash: BearerSecret.hash(secret)) == nil)
             #expect(try await store.revokeAPIKey(keyID) == false)
             #expect(try await store.revokeAPIKey(.generate()) == false)
             // The first key is untouched.
-            #expect(try await store.principal(forSecretHash: BearerSecret.hash(created.apiKey)) == .organisation(created.organisationID, key: created.keyID, mode: .test))
+            #expect(try await store.principal(forSecretHash: BearerSecret.hash(created.apiKey)) == .organisation(created.organisationID, key: created.keyID, mode: .test, roles: .all))
         }
     }
 

@@ -56,7 +56,7 @@ struct MissiveDatabaseTests {
                     try MissiveDatabase.migrator.hasCompletedMigrations(db)
                 )
             }
-            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6-encryption", "v7", "v8"])
+            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6-encryption", "v7", "v8", "v9"])
             #expect(completed)
             #expect(tables.isSuperset(of: ["organisations", "api_keys", "directory_entries", "mailbox_keys", "envelopes", "events", "jobs", "mailbox_letters", "webhooks", "webhook_deliveries", "webhook_attempts", "settings", "wsse_nonces", "sender_domains", "recipient_aliases", "mail_returns", "mail_outbox", "evidence", "evidence_queue", "evidence_document_seals", "verification_letters"]))
             let store = SQLiteStore(database: database, sealer: .ephemeral(), logger: .init(label: "test"))
@@ -91,7 +91,7 @@ struct MissiveDatabaseTests {
         }
         let store = try StoreFixture.openStore(path: path)
         let organisation = OrganisationID(unchecked: "org_01KB0000000000000000000000")
-        #expect(try await store.principal(forSecretHash: BearerSecret.hash("mk_test_old")) == .organisation(organisation, key: APIKeyID(unchecked: "key_01KB0000000000000000000000"), mode: .test))
+        #expect(try await store.principal(forSecretHash: BearerSecret.hash("mk_test_old")) == .organisation(organisation, key: APIKeyID(unchecked: "key_01KB0000000000000000000000"), mode: .test, roles: .all))
         #expect(try await store.digestCredentials(of: organisation).isEmpty)
         #expect(try await store.subscriptions(of: organisation).map(\.format) == [.standardWebhooks])
     }

@@ -1,10 +1,52 @@
 import Crypto
 import Foundation
 
+/// What a credential of an organisation may do (issue 6: users and API keys share them).
+public struct Roles: OptionSet, Sendable, Hashable, Codable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// Manages users, keys, webhooks and callbacks, and the organisation's profile.
+    public static let admin = Roles(rawValue: 1)
+    /// Submits and cancels letters (and follows them).
+    public static let sender = Roles(rawValue: 2)
+    /// Reads statuses, events and the business inbox.
+    public static let reader = Roles(rawValue: 4)
+    /// Reads evidence only.
+    public static let auditor = Roles(rawValue: 8)
+    /// Keys from before roles existed, and an organisation's first keys.
+    public static let all: Roles = [.admin, .sender, .reader, .auditor]
+
+    /// Who may read envelopes, events and reachability.
+    public static let readers: Roles = [.admin, .sender, .reader]
+    /// Who may read evidence.
+    public static let evidenceReaders: Roles = [.admin, .sender, .reader, .auditor]
+
+    /// The names, in a fixed order.
+    public var names: [String] {
+        [(Roles.admin, "admin"), (.sender, "sender"), (.reader, "reader"), (.auditor, "auditor")].compactMap { contains($0.0) ? $0.1 : nil }
+    }
+
+    /// Roles from names; nil if one is unknown.
+    public init?(names: [String]) {
+        var roles: Roles = []
+        for name in names {
+            switch name {
+            case "admin": roles.insert(.admin)
+            case "sender": roles.insert(.sender)
+            case "reader": roles.insert(.reader)
+            case "auditor": roles.insert(.auditor)
+            default: return nil
+            }
+        }
+        self = roles
+    }
+}
+
 /// Who is calling, once a credential was checked.
 public enum Principal: Sendable, Hashable {
-    /// A sender organisation's API key; `test` keys get sandbox behaviour.
-    case organisation(OrganisationID, key: APIKeyID, mode: Mode)
+    /// A sender organisation's API key with its roles; `test` keys get sandbox behaviour.
+    case organisation(OrganisationID, key: APIKeyID, mode: Mode, roles: Roles)
     /// A recipient acting on their own mailbox.
     case mailbox(MailboxID)
 }
@@ -31,7 +73,7 @@ extension CredentialStore {
     public func principal(username: String, secret: String) async throws -> Principal? {
         guard secret.utf8.count <= 512, let principal = try await principal(forSecretHash: BearerSecret.hash(secret)) else { return nil }
         switch principal {
-        case .organisation(let organisation, _, _): return organisation.rawValue == username ? principal : nil
+        case .organisation(let organisation, _, _, _): return organisation.rawValue == username ? principal : nil
         case .mailbox: return principal
         }
     }
@@ -42,15 +84,17 @@ public struct DigestCredential: Sendable {
     public var key: APIKeyID
     public var mode: Mode
     public var secret: String
-    public init(key: APIKeyID, mode: Mode, secret: String) {
+    public var roles: Roles
+    public init(key: APIKeyID, mode: Mode, secret: String, roles: Roles = .all) {
         self.key = key
         self.mode = mode
         self.secret = secret
+        self.roles = roles
     }
 }
 
 /// Hashing and minting of bearer secrets. API keys carry 190 bits of randomness, so a fast
-/// hash is enough; people's passwords (later) get a slow one.
+/// hash is enough; people's passwords get a slow one (``PasswordHasher``).
 public enum BearerSecret {
     /// SHA-256 of the secret, lowercase hex.
     public static func hash(_ secret: String) -> String {
@@ -85,4 +129,41 @@ extension String {
     fileprivate func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
+}
+
+/// An organisation's API key as its administrators see it (never the secret).
+public struct APIKeyInfo: Sendable, Hashable {
+    public var id: APIKeyID
+    public var name: String?
+    public var mode: Mode
+    public var roles: Roles
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    /// A rotated key keeps working until then.
+    public var expiresAt: Date?
+    public var revokedAt: Date?
+
+    public init(id: APIKeyID, name: String?, mode: Mode, roles: Roles, createdAt: Date, lastUsedAt: Date?, expiresAt: Date?, revokedAt: Date?) {
+        self.id = id
+        self.name = name
+        self.mode = mode
+        self.roles = roles
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// Managing an organisation's API keys.
+public protocol APIKeyStore: Sendable {
+    func apiKeys(of organisation: OrganisationID) async throws -> [APIKeyInfo]
+    /// Mints a key; returns it with its secret (shown once).
+    func mintAPIKey(organisation: OrganisationID, mode: Mode, name: String?, roles: Roles) async throws -> (APIKeyInfo, String)
+    /// Revokes a key of the organisation at once; refuses to revoke its last working admin
+    /// key (`conflict`), so an organisation cannot lock itself out.
+    func revokeAPIKey(_ key: APIKeyID, organisation: OrganisationID, at: Date) async throws
+    /// Mints a successor with the same name, mode and roles; the old key keeps working until
+    /// `until` (a grace period to deploy the new one).
+    func rotateAPIKey(_ key: APIKeyID, organisation: OrganisationID, until: Date) async throws -> (APIKeyInfo, String)
 }

@@ -41,7 +41,7 @@ extension Principal {
     /// The rate limit bucket: the API key (whichever ingress it comes through) or the mailbox key.
     public func rateLimitKey(secretHash: String) -> String {
         switch self {
-        case .organisation(_, let key, _): key.rawValue
+        case .organisation(_, let key, _, _): key.rawValue
         case .mailbox: secretHash
         }
     }

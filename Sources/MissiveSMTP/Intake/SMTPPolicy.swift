@@ -22,9 +22,11 @@ public struct SMTPPolicy: Sendable {
         self.directory = directory
     }
 
-    /// SMTP AUTH: the user name is the organisation id, the password one of its API keys.
+    /// SMTP AUTH: the user name is the organisation id, the password one of its API keys with
+    /// the `sender` role (a key that may not send does not log in).
     public func authenticate(username: String, password: String) async throws -> SMTPPrincipal? {
-        guard case .organisation(let organisation, let key, let mode) = try await credentials.principal(username: username, secret: password) else { return nil }
+        guard case .organisation(let organisation, let key, let mode, let roles) = try await credentials.principal(username: username, secret: password),
+              roles.contains(.sender) else { return nil }
         return SMTPPrincipal(organisation: organisation, principal: key.rawValue, mode: mode)
     }
 

@@ -9,7 +9,7 @@ extension SOAPEndpoint {
     /// HTTP Basic and/or a WS-Security UsernameToken (PasswordText or PasswordDigest): the
     /// username is the organisation id, the password one of its API keys. When both are
     /// sent, both must hold for the same organisation.
-    func authenticate(basic: (String, String)?, token: SOAPRequestReader.UsernameToken?) async throws -> (OrganisationID, APIKeyID, Mode) {
+    func authenticate(basic: (String, String)?, token: SOAPRequestReader.UsernameToken?) async throws -> SOAPCaller {
         let now = Date()
         if let expiresText = token?.expires {
             guard let expires = Timestamp.parse(expiresText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
@@ -17,7 +17,7 @@ extension SOAPEndpoint {
             }
             guard expires > now else { throw SOAPFault(.client, "The message's wsu:Timestamp has expired.", code: "unauthenticated") }
         }
-        var fromToken: (OrganisationID, APIKeyID, Mode)?
+        var fromToken: SOAPCaller?
         if let token, !token.username.isEmpty {
             let username = token.username.trimmingCharacters(in: .whitespacesAndNewlines)
             let organisation = try await checkToken(token, username: username, now: now)
@@ -25,7 +25,7 @@ extension SOAPEndpoint {
         }
         if let basic {
             let fromBasic = try await checkSecret(username: basic.0, password: basic.1, challenge: fromToken == nil)
-            if let fromToken, fromToken.0 != fromBasic.0 {
+            if let fromToken, fromToken.organisation != fromBasic.organisation {
                 throw SOAPFault(.client, "HTTP Basic and the UsernameToken name different organisations.", code: "unauthenticated")
             }
             return fromToken ?? fromBasic
@@ -38,11 +38,11 @@ extension SOAPEndpoint {
 
     /// A UsernameToken: PasswordDigest, or PasswordText (whose Nonce and Created, when
     /// sent, are held to the same window and single use).
-    private func checkToken(_ token: SOAPRequestReader.UsernameToken, username: String, now: Date) async throws -> (OrganisationID, APIKeyID, Mode) {
+    private func checkToken(_ token: SOAPRequestReader.UsernameToken, username: String, now: Date) async throws -> SOAPCaller {
         let freshness = try Freshness(token, now: now)
         if !token.isDigest {
             let principal = try await checkSecret(username: username, password: token.password.trimmingCharacters(in: .whitespacesAndNewlines), challenge: false)
-            if let freshness { try await claim(freshness, organisation: principal.0, now: now) }
+            if let freshness { try await claim(freshness, organisation: principal.organisation, now: now) }
             return principal
         }
         guard let freshness else {
@@ -62,15 +62,15 @@ extension SOAPEndpoint {
         }
         try await claim(freshness, organisation: organisation, now: now)
         try limit(match.key.rawValue)
-        return (organisation, match.key, match.mode)
+        return SOAPCaller(organisation: organisation, key: match.key, mode: match.mode, roles: match.roles)
     }
 
     /// An organisation id and API key (HTTP Basic or PasswordText).
-    private func checkSecret(username: String, password: String, challenge: Bool) async throws -> (OrganisationID, APIKeyID, Mode) {
+    private func checkSecret(username: String, password: String, challenge: Bool) async throws -> SOAPCaller {
         switch try await postOffice.ports.credentials.principal(username: username, secret: password) {
-        case .organisation(let organisation, let key, let mode):
+        case .organisation(let organisation, let key, let mode, let roles):
             try limit(key.rawValue)
-            return (organisation, key, mode)
+            return SOAPCaller(organisation: organisation, key: key, mode: mode, roles: roles)
         case .mailbox:
             throw SOAPFault(.client, "A mailbox key cannot use the SOAP interface; use an organisation API key.", code: "forbidden")
         case nil:
@@ -124,4 +124,12 @@ extension SOAPEndpoint {
         for (x, y) in zip(a, b) { difference |= x ^ y }
         return difference == 0
     }
+}
+
+/// An authenticated SOAP caller: an organisation's API key and its roles.
+struct SOAPCaller: Sendable {
+    var organisation: OrganisationID
+    var key: APIKeyID
+    var mode: Mode
+    var roles: Roles
 }

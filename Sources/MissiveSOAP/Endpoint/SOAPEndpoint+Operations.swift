@@ -64,6 +64,20 @@ extension SOAPEndpoint {
         }
     }
 
+    /// The roles each operation needs (the same as the REST equivalents').
+    static func authorise(_ operation: String, _ roles: Roles) throws(SOAPFault) {
+        let needed: Roles = switch operation {
+        case "SubmitLetter", "SubmitBatch", "CancelEnvelope": .sender
+        case "GetStatus", "GetEvents", "CheckReachability": Roles.readers
+        case "GetEvidence": Roles.evidenceReaders
+        case "SetStatusCallback", "RemoveStatusCallback": .admin
+        default: Roles.all
+        }
+        guard !roles.isDisjoint(with: needed) else {
+            throw SOAPFault(.client, "This key's roles (\(roles.names.joined(separator: ", "))) do not allow \(operation.prefix(64)); it needs \(needed.names.joined(separator: " or ")).", code: "forbidden")
+        }
+    }
+
     /// How many documents (main + attachments) an item carries, in body order.
     static func documentCount(_ item: SOAPElement) -> Int {
         item.children("document").count + item.children("attachment").count

@@ -95,8 +95,9 @@ public struct SOAPEndpoint: Sendable {
         do {
             guard let operation = intake.reader.operation else { throw SOAPFault(.client, "The Body is empty.", code: "invalid_request") }
             try checkAction(action, operation: operation.name.local, version: version)
-            let (organisation, key, mode) = try await authenticate(basic: basic, token: intake.reader.token)
-            let payload = try await perform(operation, intake: &intake, organisation: organisation, key: key, mode: mode)
+            let caller = try await authenticate(basic: basic, token: intake.reader.token)
+            try Self.authorise(operation.name.local, caller.roles)
+            let payload = try await perform(operation, intake: &intake, organisation: caller.organisation, key: caller.key, mode: caller.mode)
             return Reply(status: 200, contentType: "\(version.mediaType); charset=utf-8", body: SOAPWriter(version: version).envelope(body: payload))
         } catch let fault as SOAPFault {
             await intake.discard()
