@@ -67,9 +67,11 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(help: "org_… id.") var organisation: String
         @Option(help: "A label.") var name: String?
         @Flag(help: "A live key (default: test).") var live = false
+        @Option(name: .customLong("role"), help: "admin, sender, reader or auditor; repeat for several (default: all four).") var roles: [String] = []
         func run() async throws {
             guard let id = OrganisationID(rawValue: organisation) else { throw ValidationError("Not an organisation id.") }
-            let (keyID, secret) = try await openStore(data).createAPIKey(organisation: id, mode: live ? .live : .test, name: name)
+            guard let chosen = Roles(names: roles) else { throw ValidationError("Roles are admin, sender, reader and auditor.") }
+            let (keyID, secret) = try await openStore(data).createAPIKey(organisation: id, mode: live ? .live : .test, name: name, roles: roles.isEmpty ? .all : chosen)
             try printJSON(["keyId": keyID.rawValue, "apiKey": secret])
         }
     }
