@@ -26,8 +26,20 @@ struct TwoStepLoginTests {
         return (org, Person(user: user, totp: totp, recoveryCodes: enrolment.recoveryCodes))
     }
 
-    func login(_ store: SQLiteStore, _ clock: OffsetWallClock) -> TwoStepLogin {
-        TwoStepLogin(store: store, hasher: hasher, sealer: store.sealer, clock: clock)
+    /// A store with one active person (`p@example.ch`, sender), a clock at the fixture's base
+    /// and the login over them.
+    func withEnrolledPerson(_ body: (SQLiteStore, OffsetWallClock, OrganisationID, Person, TwoStepLogin) async throws -> Void) async throws {
+        try await withStore { store in
+            let clock = OffsetWallClock(base: { StoreFixture.base })
+            let (org, person) = try await enrol(store, clock)
+            try await body(store, clock, org, person, TwoStepLogin(store: store, hasher: hasher, sealer: store.sealer, clock: clock))
+        }
+    }
+
+    /// Both steps with the authenticator's current code.
+    func logIn(_ login: TwoStepLogin, _ org: OrganisationID, _ person: Person, at clock: OffsetWallClock) async throws -> TwoStepLogin.Session {
+        let challenge = try await login.begin(organisation: org, email: "p@example.ch", password: password)
+        return try await login.complete(challenge: challenge.token, code: person.totp.generate(at: clock.now()), recoveryCode: nil)
     }
 
     func code(_ error: any Error) -> MissiveError.Code? {
@@ -36,10 +48,7 @@ struct TwoStepLoginTests {
 
     @Test("password and TOTP give a session with the person's roles; a used code, a spent recovery code and an ended session do not work")
     func fullLogin() async throws {
-        try await withStore { store in
-            let clock = OffsetWallClock(base: { StoreFixture.base })
-            let (org, person) = try await enrol(store, clock)
-            let login = login(store, clock)
+        try await withEnrolledPerson { _, clock, org, person, login in
             clock.advance(by: 30)
             let challenge = try await login.begin(organisation: org, email: "P@example.ch", password: password)
             #expect(challenge.expiresAt == clock.now().addingTimeInterval(300))
@@ -62,17 +71,12 @@ struct TwoStepLoginTests {
 
     @Test("sessions end 30 minutes unused and 12 hours after login")
     func sessionExpiry() async throws {
-        try await withStore { store in
-            let clock = OffsetWallClock(base: { StoreFixture.base })
-            let (org, person) = try await enrol(store, clock)
-            let login = login(store, clock)
+        try await withEnrolledPerson { _, clock, org, person, login in
             clock.advance(by: 30)
-            let idle = try await login.complete(challenge: try await login.begin(organisation: org, email: "p@example.ch", password: password).token,
-                                                code: person.totp.generate(at: clock.now()), recoveryCode: nil)
+            let idle = try await logIn(login, org, person, at: clock)
             clock.advance(by: 30 * 60)
             #expect(try await login.principal(forSessionToken: idle.token) == nil)
-            let busy = try await login.complete(challenge: try await login.begin(organisation: org, email: "p@example.ch", password: password).token,
-                                                code: person.totp.generate(at: clock.now()), recoveryCode: nil)
+            let busy = try await logIn(login, org, person, at: clock)
             for _ in 0..<47 {
                 clock.advance(by: 15 * 60)
                 #expect(try await login.principal(forSessionToken: busy.token) != nil)
@@ -84,10 +88,7 @@ struct TwoStepLoginTests {
 
     @Test("failures of either step lead to a wait and then a lock; an unlock lifts it; unknown people answer like a wrong password")
     func throttle() async throws {
-        try await withStore { store in
-            let clock = OffsetWallClock(base: { StoreFixture.base })
-            let (org, person) = try await enrol(store, clock)
-            let login = login(store, clock)
+        try await withEnrolledPerson { store, clock, org, person, login in
             var unknown: MissiveError?
             do { _ = try await login.begin(organisation: org, email: "nobody@example.ch", password: password) } catch { unknown = error as? MissiveError }
             var wrong: MissiveError?
