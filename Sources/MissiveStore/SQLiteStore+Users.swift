@@ -100,9 +100,23 @@ extension SQLiteStore: UserStore {
         }
     }
 
-    public func recordFailedLogin(of id: UserID, at date: Date) async throws {
+    public func claimLoginAttempt(of id: UserID, at date: Date, throttle: LoginThrottle) async throws -> LoginAttempt {
         try await write { db in
-            try db.execute(sql: "UPDATE users SET failed_logins = failed_logins + 1, last_failed_login_at = ? WHERE id = ?", arguments: [date.storage, id.rawValue])
+            guard let row = try Row.fetchOne(db, sql: "SELECT failed_logins, last_failed_login_at FROM users WHERE id = ?", arguments: [id.rawValue]) else {
+                throw MissiveError(.notFound, "No such user.")
+            }
+            let previous = row.optionalDate("last_failed_login_at")
+            let decision = throttle.decision(failures: row["failed_logins"], lastFailureAt: previous, now: date)
+            if decision == .allowed {
+                try db.execute(sql: "UPDATE users SET failed_logins = failed_logins + 1, last_failed_login_at = ? WHERE id = ?", arguments: [date.storage, id.rawValue])
+            }
+            return LoginAttempt(decision: decision, previousFailureAt: previous)
+        }
+    }
+
+    public func refundLoginAttempt(of id: UserID, previousFailureAt: Date?) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE users SET failed_logins = max(0, failed_logins - 1), last_failed_login_at = ? WHERE id = ?", arguments: [previousFailureAt?.storage, id.rawValue])
         }
     }
 

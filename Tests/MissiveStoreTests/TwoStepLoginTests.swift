@@ -86,6 +86,28 @@ struct TwoStepLoginTests {
         }
     }
 
+    @Test("attempts made in parallel cannot all pass the throttle: each is counted before its password is checked")
+    func parallelAttempts() async throws {
+        try await withEnrolledPerson { _, _, org, _, login in
+            let outcomes = await withTaskGroup(of: MissiveError.Code?.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        do {
+                            _ = try await login.begin(organisation: org, email: "p@example.ch", password: "a wrong password")
+                            return nil
+                        } catch {
+                            return (error as? MissiveError)?.code
+                        }
+                    }
+                }
+                return await group.reduce(into: [MissiveError.Code?]()) { $0.append($1) }
+            }
+            // 3 free failures and a 4th counted; the rest wait (the clock stands still).
+            #expect(outcomes.count(where: { $0 == .unauthenticated }) == 4)
+            #expect(outcomes.count(where: { $0 == .rateLimited }) == 6)
+        }
+    }
+
     @Test("failures of either step lead to a wait and then a lock; an unlock lifts it; unknown people answer like a wrong password")
     func throttle() async throws {
         try await withEnrolledPerson { store, clock, org, person, login in

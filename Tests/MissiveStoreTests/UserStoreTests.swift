@@ -90,8 +90,16 @@ struct UserStoreTests {
         try await withStore { store in
             let org = try await store.createOrganisation(name: "A", mode: .test).organisationID
             let person = try await active(store, org, "p@example.ch", roles: .reader)
-            try await store.recordFailedLogin(of: person.id, at: base)
-            try await store.recordFailedLogin(of: person.id, at: base.addingTimeInterval(1))
+            #expect(try await store.claimLoginAttempt(of: person.id, at: base, throttle: LoginThrottle()) == LoginAttempt(decision: .allowed, previousFailureAt: nil))
+            #expect(try await store.claimLoginAttempt(of: person.id, at: base.addingTimeInterval(1), throttle: LoginThrottle()).previousFailureAt == base)
+            #expect(try await store.user(person.id, organisation: org)?.failedLogins == 2)
+            // A claimed attempt that succeeds is taken back, with the previous failure's time.
+            try await store.refundLoginAttempt(of: person.id, previousFailureAt: base)
+            #expect(try await store.user(person.id, organisation: org)?.lastFailedLoginAt == base)
+            _ = try await store.claimLoginAttempt(of: person.id, at: base.addingTimeInterval(2), throttle: LoginThrottle())
+            // Beyond the free failures, the store refuses the next attempt and counts nothing.
+            let strict = LoginThrottle(freeFailures: 1, maximumDelay: 60, lockAfter: 5)
+            #expect(try await store.claimLoginAttempt(of: person.id, at: base.addingTimeInterval(3), throttle: strict).decision == .retryAfter(seconds: 1, until: base.addingTimeInterval(4)))
             #expect(try await store.user(person.id, organisation: org)?.failedLogins == 2)
             try await store.addChallenge(hash: "c1", user: person.id, expiresAt: base.addingTimeInterval(300))
             #expect(try await store.challengeUser(hash: "c1", now: base) == person.id)

@@ -55,11 +55,12 @@ public struct TwoStepLogin: Sendable {
             throw Self.wrongCredentials
         }
         let user = credentials.user
-        try admit(user)
+        let attempt = try await claimAttempt(of: user.id)
         guard hasher.verify(password, against: stored) else {
-            try await store.recordFailedLogin(of: user.id, at: clock.now())
             throw Self.wrongCredentials
         }
+        // The first step alone does not clear the failures (the whole login does).
+        try await store.refundLoginAttempt(of: user.id, previousFailureAt: attempt.previousFailureAt)
         let token = BearerSecret.mint(prefix: Self.challengePrefix)
         let expiresAt = clock.now().addingTimeInterval(challengeLifetime)
         try await store.addChallenge(hash: BearerSecret.hash(token), user: user.id, expiresAt: expiresAt)
@@ -76,15 +77,14 @@ public struct TwoStepLogin: Sendable {
         else {
             throw MissiveError(.unauthenticated, "The challenge is unknown, used or expired; start again with POST /v1/sessions.")
         }
-        try admit(credentials.user)
+        try Self.checkShape(code: code, recoveryCode: recoveryCode)
+        _ = try await claimAttempt(of: id)
         let now = clock.now()
-        guard let proof = try proof(code: code, recoveryCode: recoveryCode, credentials: credentials, at: now) else {
-            try await store.recordFailedLogin(of: id, at: now)
-            throw MissiveError(.unauthenticated, "The code is wrong or was used already.")
-        }
+        // A success clears the failures, the one claimed for this attempt with them.
         let token = SessionToken.mint()
-        guard try await store.completeLogin(challengeHash: challengeHash, user: id, proof: proof, sessionTokenHash: SessionToken.hash(token), at: now) else {
-            try await store.recordFailedLogin(of: id, at: now)
+        guard let proof = try proof(code: code, recoveryCode: recoveryCode, credentials: credentials, at: now),
+              try await store.completeLogin(challengeHash: challengeHash, user: id, proof: proof, sessionTokenHash: SessionToken.hash(token), at: now)
+        else {
             throw MissiveError(.unauthenticated, "The code is wrong or was used already.")
         }
         var user = credentials.user
@@ -125,11 +125,13 @@ public struct TwoStepLogin: Sendable {
         return session
     }
 
-    /// Refuses an attempt the throttle does not allow now, without checking anything.
-    private func admit(_ user: User) throws {
-        switch throttle.decision(failures: user.failedLogins, lastFailureAt: user.lastFailedLoginAt, now: clock.now()) {
+    /// Claims an attempt (counted as a failure until it succeeds), or refuses one the
+    /// throttle does not allow now, without checking anything.
+    private func claimAttempt(of id: UserID) async throws -> LoginAttempt {
+        let attempt = try await store.claimLoginAttempt(of: id, at: clock.now(), throttle: throttle)
+        switch attempt.decision {
         case .allowed:
-            return
+            return attempt
         case .retryAfter(let seconds, _):
             throw MissiveError(.rateLimited, "Too many failed logins; retry after \(seconds) s.", retryAfter: seconds)
         case .locked:
@@ -146,7 +148,13 @@ public struct TwoStepLogin: Sendable {
         case (nil, let recoveryCode?):
             guard let index = RecoveryCodes.match(recoveryCode, against: credentials.recoveryCodeHashes) else { return nil }
             return .recoveryCode(hash: credentials.recoveryCodeHashes[index])
-        default:
+        case (nil, nil), (.some, .some):
+            return nil  // refused by checkShape before
+        }
+    }
+
+    private static func checkShape(code: String?, recoveryCode: String?) throws {
+        guard (code == nil) != (recoveryCode == nil) else {
             throw MissiveError(.invalidRequest, "Send either code or recoveryCode.", pointer: "/code")
         }
     }

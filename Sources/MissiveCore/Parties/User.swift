@@ -104,6 +104,19 @@ public struct LoginSession: Sendable, Hashable {
     }
 }
 
+/// A claimed login attempt (``UserStore/claimLoginAttempt(of:at:throttle:)``).
+public struct LoginAttempt: Sendable, Hashable {
+    /// Whether the attempt may go ahead; if so, it was counted as a failure already.
+    public var decision: LoginThrottle.Decision
+    /// The last failure before this attempt, to restore when the attempt succeeds.
+    public var previousFailureAt: Date?
+
+    public init(decision: LoginThrottle.Decision, previousFailureAt: Date?) {
+        self.decision = decision
+        self.previousFailureAt = previousFailureAt
+    }
+}
+
 /// How the second login step was passed, for the store to record atomically: a TOTP step
 /// (which must be later than the last one used) or a recovery code (which must still be
 /// unused, and is spent).

@@ -31,8 +31,13 @@ public protocol UserStore: Sendable {
     func credentials(organisation: OrganisationID, email: String) async throws -> UserCredentials?
     /// A user's credentials by id.
     func credentials(of id: UserID) async throws -> UserCredentials?
-    /// Counts a failed login step.
-    func recordFailedLogin(of id: UserID, at date: Date) async throws
+    /// Takes one login attempt of a person, atomically: when `throttle` allows it after the
+    /// failures so far, it is counted as a failure at `date` at once (so that attempts made
+    /// in parallel cannot all pass the throttle), to be refunded if it succeeds. Returns the
+    /// decision and the time of the failure before it.
+    func claimLoginAttempt(of id: UserID, at date: Date, throttle: LoginThrottle) async throws -> LoginAttempt
+    /// Takes back a claimed attempt that succeeded, restoring the previous failure's time.
+    func refundLoginAttempt(of id: UserID, previousFailureAt: Date?) async throws
 
     /// Stores a login challenge (the first step passed) by its hash.
     func addChallenge(hash: String, user: UserID, expiresAt: Date) async throws
