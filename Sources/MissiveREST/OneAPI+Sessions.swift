@@ -5,6 +5,7 @@ import OpenAPIRuntime
 extension OneAPI {
     public func startLogin(_ input: Operations.StartLogin.Input) async throws -> Operations.StartLogin.Output {
         let access = try userAccess()
+        try access.admitKeyless()
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         try Self.check(body.organisationId, max: 64, "organisationId")
         try Self.check(body.email, max: 254, "email")
@@ -15,6 +16,7 @@ extension OneAPI {
 
     public func completeLogin(_ input: Operations.CompleteLogin.Input) async throws -> Operations.CompleteLogin.Output {
         let access = try userAccess()
+        try access.admitKeyless()
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         try Self.check(body.challenge, max: 128, "challenge")
         switch (body.code, body.recoveryCode) {

@@ -44,6 +44,7 @@ extension OneAPI {
 
     public func setUpUser(_ input: Operations.SetUpUser.Input) async throws -> Operations.SetUpUser.Output {
         let access = try userAccess()
+        try access.admitKeyless()
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         try Self.check(body.setupToken, max: 128, "setupToken")
         try Self.check(body.password, max: 256, "password")
@@ -53,6 +54,7 @@ extension OneAPI {
 
     public func confirmUserSetup(_ input: Operations.ConfirmUserSetup.Input) async throws -> Operations.ConfirmUserSetup.Output {
         let access = try userAccess()
+        try access.admitKeyless()
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         try Self.check(body.setupToken, max: 128, "setupToken")
         try Self.checkTOTPCode(body.code)

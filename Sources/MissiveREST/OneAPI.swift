@@ -86,11 +86,23 @@ public struct OneAPI: APIProtocol {
         public var store: any UserStore
         public var accounts: UserAccounts
         public var login: TwoStepLogin
+        /// Setup and login calls across all callers (they carry no key to limit by); each
+        /// costs a password hash, so a flood must not take the server's memory and CPU.
+        public var keyless: RateLimiter?
 
-        public init(store: any UserStore, accounts: UserAccounts, login: TwoStepLogin) {
+        public init(store: any UserStore, accounts: UserAccounts, login: TwoStepLogin, keyless: RateLimiter?) {
             self.store = store
             self.accounts = accounts
             self.login = login
+            self.keyless = keyless
+        }
+
+        /// Refuses a setup or login call beyond the server-wide budget.
+        func admitKeyless() throws {
+            if let keyless, let wait = keyless.take("people") {
+                let seconds = Int(wait.rounded(.up))
+                throw MissiveError(.rateLimited, "Too many setup and login requests on this server; retry after \(seconds) s.", retryAfter: seconds)
+            }
         }
     }
 

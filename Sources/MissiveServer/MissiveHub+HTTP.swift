@@ -26,7 +26,9 @@ extension MissiveHub {
         let users = OneAPI.UserAccess(
             store: store,
             accounts: UserAccounts(store: store, sealer: store.sealer, clock: clock),
-            login: TwoStepLogin(store: store, sealer: store.sealer, clock: clock)
+            login: TwoStepLogin(store: store, sealer: store.sealer, clock: clock),
+            // Each costs a password hash (32 MiB of scrypt): 20 a second overall, bursts of 100.
+            keyless: configuration.rateLimit > 0 ? RateLimiter(rate: 20, burst: 100) : nil
         )
         router.middlewares.add(Authenticator(credentials: store, limiter: limiter, cache: principals, sessions: { token in
             try await users.login.principal(forSessionToken: token)

@@ -320,6 +320,14 @@ def test_another_organisations_users_are_404(users_server) -> None:
     invite(server, ["reader"], key=key, email=mine["email"])
 
 
+def test_setup_and_login_calls_share_a_server_wide_budget(server_factory) -> None:
+    server = server_factory(name="users-flood")
+    answers = [open_post(server, "/v1/user-setup", {"setupToken": f"msu_{n:032d}", "password": PASSWORD}) for n in range(110)]
+    assert {a.status_code for a in answers[:90]} == {401}
+    limited = assert_problem(answers[-1], 429, "rate_limited")
+    assert "login" in limited["detail"] and int(answers[-1].headers["Retry-After"]) >= 1
+
+
 def test_brute_force_meets_a_back_off_then_a_lock(server_factory) -> None:
     server = server_factory(name="users-brute-force")
     user = new_user(server, ["sender"])
