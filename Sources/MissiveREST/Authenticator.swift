@@ -6,22 +6,28 @@ import Synchronization
 
 /// Checks `Authorization: Bearer …` on every `/v1` request, rate-limits per key, and runs
 /// the rest of the chain with ``RequestPrincipal/current`` set. Valid keys are cached
-/// briefly so the store is not read on every request.
+/// briefly so the store is not read on every request; login sessions (`mss_…`) are not
+/// cached, so logout, removal and role changes take effect at once.
 public struct Authenticator<Context: RequestContext>: RouterMiddleware {
+    /// Resolves a session token to its person, or nil.
+    public typealias SessionResolver = @Sendable (String) async throws -> Principal?
+
     let credentials: any CredentialStore
     let cache: PrincipalCache
     let limiter: RateLimiter?
+    let sessions: SessionResolver?
 
     /// `limiter` is shared with the other ingresses, so a key has one budget everywhere.
-    public init(credentials: any CredentialStore, limiter: RateLimiter?, cache: PrincipalCache = PrincipalCache()) {
+    /// Without `sessions`, session tokens are unknown.
+    public init(credentials: any CredentialStore, limiter: RateLimiter?, cache: PrincipalCache = PrincipalCache(), sessions: SessionResolver? = nil) {
         self.credentials = credentials
         self.cache = cache
         self.limiter = limiter
+        self.sessions = sessions
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // Registration is the one operation without a key (it hands out the first ones).
-        guard request.uri.path.hasPrefix("/v1/"), request.uri.path != "/v1/registrations" else { return try await next(request, context) }
+        guard request.uri.path.hasPrefix("/v1/"), !keylessPaths.contains(request.uri.path) else { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.count <= 512 else {
             throw MissiveError(.unauthenticated, "Send an API key as Authorization: Bearer <key>.")
         }
@@ -29,9 +35,15 @@ public struct Authenticator<Context: RequestContext>: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw MissiveError(.unauthenticated, "The Authorization header must use the Bearer scheme.")
         }
-        let hash = BearerSecret.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let secret = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        let hash = BearerSecret.hash(secret)
         let principal: Principal
-        if let cached = cache.lookup(hash) {
+        if secret.hasPrefix(SessionToken.prefix) {
+            guard let found = try await sessions?(secret) else {
+                throw MissiveError(.unauthenticated, "The session is unknown, ended or expired; log in again.")
+            }
+            principal = found
+        } else if let cached = cache.lookup(hash) {
             principal = cached
         } else if let found = try await credentials.principal(forSecretHash: hash) {
             cache.store(hash, found)
@@ -47,21 +59,28 @@ public struct Authenticator<Context: RequestContext>: RouterMiddleware {
         // validation errors of an operation it may not call.
         let mailboxPath = request.uri.path.hasPrefix("/v1/mailbox/")
         switch principal {
-        case .organisation where mailboxPath:
+        case .organisation where mailboxPath, .user where mailboxPath:
             throw MissiveError(.forbidden, "Mailbox operations need the recipient's mailbox key, not an API key.")
         case .mailbox where !mailboxPath:
             throw MissiveError(.forbidden, "A mailbox key cannot use sender operations; use an organisation API key.")
-        case .organisation, .mailbox:
+        case .organisation, .mailbox, .user:
             break
         }
         if let limiter, let wait = limiter.take(principal.rateLimitKey(secretHash: hash)) {
             throw RateLimited(retryAfter: Int(wait.rounded(.up)))
         }
+        let sessionToken = secret.hasPrefix(SessionToken.prefix) ? secret : nil
         return try await RequestPrincipal.$current.withValue(principal) {
-            try await next(request, context)
+            try await RequestPrincipal.$sessionToken.withValue(sessionToken) {
+                try await next(request, context)
+            }
         }
     }
 }
+
+/// The operations that need no credential: registration hands out the first keys; setup and
+/// the two login steps are how a person gets one.
+private let keylessPaths: Set<String> = ["/v1/registrations", "/v1/user-setup", "/v1/user-setup/confirm", "/v1/sessions", "/v1/sessions/second-factor"]
 
 /// Thrown when a key's rate limit is exhausted.
 struct RateLimited: Error {

@@ -8,7 +8,7 @@ extension OneAPI {
         let idempotencyKey = try input.headers.idempotencyKey.map(Self.checkedIdempotencyKey)
         let (submission, documents) = try await readSubmission(input.body)
         let draft = Wire.draft(submission, documents: documents, idempotencyKey: idempotencyKey)
-        let result = try await postOffice.submit(draft, organisation: organisation, principal: key.rawValue, mode: mode) { envelope in
+        let result = try await postOffice.submit(draft, organisation: organisation, principal: key, mode: mode) { envelope in
             try Self.snapshotEncoder.encode(Wire.envelope(envelope))
         }
         switch result {

@@ -31,7 +31,7 @@ extension OneAPI {
         let (organisation, caller, _) = try RequestPrincipal.organisation(.admin)
         let access = try keyAccess()
         let key = try Wire.id(input.path.keyId, as: APIKeyID.self)
-        guard key != caller else {
+        guard key.rawValue != caller else {
             throw MissiveError(.conflict, "A key cannot revoke itself; revoke it with another admin key.")
         }
         try await access.store.revokeAPIKey(key, organisation: organisation, at: Date())

@@ -34,9 +34,12 @@ public struct OneAPI: APIProtocol {
         public var organisations: OrganisationAccess?
         /// API key management; nil: keys are minted by the operator only.
         public var keys: KeyAccess?
+        /// People and their login; nil: not offered.
+        public var users: UserAccess?
 
-        public init(isReady: @escaping @Sendable () async -> Bool, metricsText: @escaping @Sendable () async -> String, sandboxClock: OffsetWallClock?, clockMoved: @escaping @Sendable (TimeInterval) async throws -> Void, evidenceVerifier: (any EvidenceVerifying)? = nil, organisations: OrganisationAccess? = nil, keys: KeyAccess? = nil) {
+        public init(isReady: @escaping @Sendable () async -> Bool, metricsText: @escaping @Sendable () async -> String, sandboxClock: OffsetWallClock?, clockMoved: @escaping @Sendable (TimeInterval) async throws -> Void, evidenceVerifier: (any EvidenceVerifying)? = nil, organisations: OrganisationAccess? = nil, keys: KeyAccess? = nil, users: UserAccess? = nil) {
             self.keys = keys
+            self.users = users
             self.evidenceVerifier = evidenceVerifier
             self.organisations = organisations
             self.isReady = isReady
@@ -75,6 +78,31 @@ public struct OneAPI: APIProtocol {
             self.store = store
             self.revoked = revoked
             self.rotationGrace = rotationGrace
+        }
+    }
+
+    /// What the user and login endpoints need from the composition root.
+    public struct UserAccess: Sendable {
+        public var store: any UserStore
+        public var accounts: UserAccounts
+        public var login: TwoStepLogin
+        /// Setup and login calls across all callers (they carry no key to limit by); each
+        /// costs a password hash, so a flood must not take the server's memory and CPU.
+        public var keyless: RateLimiter?
+
+        public init(store: any UserStore, accounts: UserAccounts, login: TwoStepLogin, keyless: RateLimiter?) {
+            self.store = store
+            self.accounts = accounts
+            self.login = login
+            self.keyless = keyless
+        }
+
+        /// Refuses a setup or login call beyond the server-wide budget.
+        func admitKeyless() throws {
+            if let keyless, let wait = keyless.take("people") {
+                let seconds = Int(wait.rounded(.up))
+                throw MissiveError(.rateLimited, "Too many setup and login requests on this server; retry after \(seconds) s.", retryAfter: seconds)
+            }
         }
     }
 

@@ -119,6 +119,7 @@ struct APIProblem: Encodable, Sendable {
         self.init(status: status, code: error.code.rawValue, title: title, detail: error.reason)
         if let pointer = error.pointer { errors = [FieldError(pointer: pointer, detail: error.reason)] }
         if error.code == .unavailable || error.code == .channelUnavailable { retryAfter = 5 }
+        if let seconds = error.retryAfter { retryAfter = seconds }
         envelopeId = error.envelopeID?.rawValue
     }
 
@@ -151,6 +152,7 @@ struct APIProblem: Encodable, Sendable {
         case .notFound: (404, "Not found")
         case .unauthenticated: (401, "Unauthenticated")
         case .forbidden: (403, "Forbidden")
+        case .accountLocked: (403, "Account locked")
         case .idempotencyInFlight: (409, "Request in progress")
         case .idempotencyMismatch: (422, "Idempotency key reused")
         case .virusDetected: (422, "Virus detected")

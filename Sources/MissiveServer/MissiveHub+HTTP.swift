@@ -23,7 +23,16 @@ extension MissiveHub {
         router.middlewares.add(BodyLimit(maxBytes: configuration.maxRequestBytes))
         let limiter = RateLimiter.perSecond(configuration.rateLimit)
         let principals = PrincipalCache()
-        router.middlewares.add(Authenticator(credentials: store, limiter: limiter, cache: principals))
+        let users = OneAPI.UserAccess(
+            store: store,
+            accounts: UserAccounts(store: store, sealer: store.sealer, clock: clock),
+            login: TwoStepLogin(store: store, sealer: store.sealer, clock: clock),
+            // Each costs a password hash (32 MiB of scrypt): 20 a second overall, bursts of 100.
+            keyless: configuration.rateLimit > 0 ? RateLimiter(rate: 20, burst: 100) : nil
+        )
+        router.middlewares.add(Authenticator(credentials: store, limiter: limiter, cache: principals, sessions: { token in
+            try await users.login.principal(forSessionToken: token)
+        }))
         let api = OneAPI(
             postOffice: postOffice,
             settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes), allowPlainHTTPWebhooks: configuration.sandbox || configuration.allowPlainHTTPWebhooks),
@@ -42,7 +51,8 @@ extension MissiveHub {
                     // Registrations carry no key to limit by: 1 a second overall, bursts of 10.
                     registrations: configuration.rateLimit > 0 ? RateLimiter(rate: 1, burst: 10) : nil
                 ),
-                keys: .init(store: store, revoked: { principals.forget($0) })
+                keys: .init(store: store, revoked: { principals.forget($0) }),
+                users: users
             ),
             logger: logger
         )

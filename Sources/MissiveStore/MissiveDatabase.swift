@@ -55,6 +55,9 @@ public struct MissiveDatabase: Sendable {
         migrator.registerMigration("v9") { db in
             try db.execute(sql: Schema.v9)
         }
+        migrator.registerMigration("v10") { db in
+            try db.execute(sql: Schema.v10)
+        }
         return migrator
     }
 }

@@ -10,7 +10,7 @@ public final class SQLiteStore: Sendable {
     let committer: GroupCommitter
     let logger: Logger
     /// Seals API keys so WS-Security PasswordDigest can be checked (see ``SecretSealer``).
-    let sealer: SecretSealer
+    public let sealer: SecretSealer
 
     public init(database: MissiveDatabase, sealer: SecretSealer, logger: Logger) {
         self.database = database

@@ -289,4 +289,45 @@ enum Schema {
     ALTER TABLE api_keys ADD COLUMN expires_at REAL;
     CREATE INDEX api_keys_by_organisation ON api_keys(organisation_id);
     """
+
+    /// v10: people of an organisation with roles, their credentials (password as a scrypt PHC
+    /// string, TOTP secret sealed, recovery codes and setup token as SHA-256), login
+    /// challenges and sessions (tokens as SHA-256 only). An email is unique per organisation
+    /// among users not removed, ignoring case (`email_key`).
+    static let v10 = """
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        organisation_id TEXT NOT NULL REFERENCES organisations(id),
+        email TEXT NOT NULL,
+        email_key TEXT NOT NULL,
+        roles INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        setup_token_hash TEXT UNIQUE,
+        setup_expires_at REAL,
+        password_hash TEXT,
+        totp_secret_sealed BLOB,
+        last_totp_step INTEGER,
+        recovery_codes TEXT NOT NULL DEFAULT '[]',
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        last_failed_login_at REAL,
+        last_login_at REAL,
+        removed_at REAL
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX users_by_email ON users(organisation_id, email_key) WHERE status != 'removed';
+    CREATE INDEX users_by_organisation ON users(organisation_id, created_at);
+    CREATE TABLE login_challenges (
+        hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        expires_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE user_sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        created_at REAL NOT NULL,
+        last_seen_at REAL NOT NULL,
+        ended_at REAL
+    ) WITHOUT ROWID;
+    CREATE INDEX user_sessions_by_user ON user_sessions(user_id);
+    """
 }

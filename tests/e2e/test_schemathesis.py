@@ -8,8 +8,9 @@ test should see):
 * the recipient API (tag `mailbox`) with the digital recipient's mailbox key - the two
   security schemes are both HTTP bearer, so one run cannot carry both keys.
 
-`--checks all` and nothing excluded; schemathesis.toml lets one operation answer a
-well-formed but wrong verification code with 422 (its comment says why). Values a JSON Schema cannot describe (a valid PDF,
+`--checks all` and nothing excluded; schemathesis.toml lets two operations answer a
+well-formed but wrong code (an organisation's verification letter, a person's authenticator
+at setup) with 422 (its comment says why). Values a JSON Schema cannot describe (a valid PDF,
 a fresh Idempotency-Key, a server-issued cursor) are fixed by schemathesis_hooks.py, whose
 docstring explains each one. Set MISSIVE_SCHEMATHESIS_SEED to reproduce a run; the seed of
 every run is printed in its output.

@@ -1,6 +1,6 @@
 """Tenant isolation, as a matrix over the spec: every REST operation that names a resource
 by id is called by organisation B with the ids of organisation A's envelope, evidence,
-webhook, API key and mailbox letter, and must answer 404 and leave A's data as it was.
+webhook, API key, user and mailbox letter, and must answer 404 and leave A's data as it was.
 Collections (lists, the event feed) show B nothing of A's. A new operation with a path
 parameter fails this test until it is added to the matrix. SOAP and SMTP: B cannot read,
 cancel or take evidence of A's envelope, and cannot relay from A's sender domain."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import uuid
 from email.message import EmailMessage
 
 import requests
@@ -21,7 +22,7 @@ from missive_testkit import REPO_ROOT, make_pdf, wait_for_events, wait_until
 
 # operationId -> (method, path with A's ids filled in, body) for every operation with a path parameter.
 def matrix(a: dict) -> dict:
-    e, v, w, k, letter = a["envelope"], a["evidence"], a["webhook"], a["key"], a["letter"]
+    e, v, w, k, letter, u = a["envelope"], a["evidence"], a["webhook"], a["key"], a["letter"], a["user"]
     return {
         "getEnvelope": ("GET", f"/v1/envelopes/{e}", None),
         "cancelEnvelope": ("POST", f"/v1/envelopes/{e}/cancel", None),
@@ -37,6 +38,9 @@ def matrix(a: dict) -> dict:
         "deleteWebhook": ("DELETE", f"/v1/webhooks/{w}", None),
         "sendTestWebhook": ("POST", f"/v1/webhooks/{w}/test", None),
         "listWebhookDeliveries": ("GET", f"/v1/webhooks/{w}/deliveries", None),
+        "removeUser": ("DELETE", f"/v1/users/{u}", None),
+        "changeUserRoles": ("PUT", f"/v1/users/{u}/roles", {"roles": ["admin"]}),
+        "unlockUser": ("POST", f"/v1/users/{u}/unlock", None),
         # mailbox letters belong to recipients: another recipient's mailbox key
         "getMailboxLetter": ("GET", f"/v1/mailbox/letters/{letter}", "mailbox"),
         "downloadMailboxLetterDocument": ("GET", f"/v1/mailbox/letters/{letter}/document", "mailbox"),
@@ -61,7 +65,8 @@ def test_every_operation_on_another_tenants_ids_is_404(shared_server, tmp_path) 
     key = server.post("/v1/api-keys", json={"roles": ["reader"], "name": "A's reader"}).json()["key"]
     letters = server.get("/v1/mailbox/letters", key=anna["mailboxKey"]).json()["items"]
     letter = next(item for item in letters if item["document"]["sha256"] == envelope["documents"][0]["sha256"])
-    a = {"envelope": envelope["id"], "evidence": evidence[0]["id"], "webhook": webhook["id"], "key": key["id"], "letter": letter["id"]}
+    user = server.post("/v1/users", json={"email": f"a-person-{uuid.uuid4().hex[:8]}@example.ch", "roles": ["reader"]}).json()["user"]
+    a = {"envelope": envelope["id"], "evidence": evidence[0]["id"], "webhook": webhook["id"], "key": key["id"], "letter": letter["id"], "user": user["id"]}
 
     cases = matrix(a)
     assert set(cases) == spec_operations_with_ids(), "a new operation with an id in its path needs a row in the tenancy matrix"
@@ -71,17 +76,19 @@ def test_every_operation_on_another_tenants_ids_is_404(shared_server, tmp_path) 
         "legalName": "Fremd AG", "postalAddress": {"name": "Fremd AG", "street": "Weg", "houseNumber": "1", "postcode": "6003", "town": "Luzern"}}).json()
     other_mailbox = server.recipient("digital-never-opens")["mailboxKey"]
     for operation, (method, path, who) in cases.items():
-        response = server.request(method, path, key=other_mailbox if who == "mailbox" else b["testKey"])
+        body = who if isinstance(who, dict) else None
+        response = server.request(method, path, key=other_mailbox if who == "mailbox" else b["testKey"], json=body)
         assert response.status_code == 404, (operation, response.status_code, response.text[:200])
 
     # A's data is as it was.
     assert server.envelope(envelope["id"])["status"] in ("delivered", "consulted")
     assert server.get(f"/v1/webhooks/{webhook['id']}").status_code == 200
     assert not next(k for k in server.get("/v1/api-keys").json()["items"] if k["id"] == key["id"]).get("revokedAt")
+    assert next(u for u in server.get("/v1/users").json()["items"] if u["id"] == user["id"]) == user
     # Collections show B nothing of A's.
-    for path in ("/v1/envelopes", "/v1/events", "/v1/webhooks"):
+    for path in ("/v1/envelopes", "/v1/events", "/v1/webhooks", "/v1/users"):
         body = server.get(path, key=b["testKey"]).json()
-        assert a["envelope"] not in str(body) and a["webhook"] not in str(body), path
+        assert a["envelope"] not in str(body) and a["webhook"] not in str(body) and a["user"] not in str(body), path
     assert all(k["id"] != key["id"] for k in server.get("/v1/api-keys", key=b["testKey"]).json()["items"])
     assert letter["id"] not in str(server.get("/v1/mailbox/letters", key=other_mailbox).json())
 

@@ -49,6 +49,9 @@ public enum Principal: Sendable, Hashable {
     case organisation(OrganisationID, key: APIKeyID, mode: Mode, roles: Roles)
     /// A recipient acting on their own mailbox.
     case mailbox(MailboxID)
+    /// A person of a sender organisation, through a login session, with their roles; people
+    /// act on live letters.
+    case user(OrganisationID, user: UserID, roles: Roles)
 }
 
 /// Looks up credentials by the hash of their secret; secrets themselves are never stored.
@@ -75,6 +78,7 @@ extension CredentialStore {
         switch principal {
         case .organisation(let organisation, _, _, _): return organisation.rawValue == username ? principal : nil
         case .mailbox: return principal
+        case .user: return nil  // sessions are bearer tokens of the REST interface only
         }
     }
 }

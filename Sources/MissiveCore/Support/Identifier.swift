@@ -153,3 +153,10 @@ public struct VerificationID: PrefixedIdentifier {
     public let rawValue: String
     public init(unchecked rawValue: String) { self.rawValue = rawValue }
 }
+
+/// Identifies a person's account in an organisation (`usr_…`).
+public struct UserID: PrefixedIdentifier {
+    public static let prefix = "usr"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}

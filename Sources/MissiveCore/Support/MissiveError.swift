@@ -44,6 +44,9 @@ public struct MissiveError: Error, Sendable, CustomStringConvertible {
         public static let verificationFailed = Code(rawValue: "verification_failed")
         /// A channel is temporarily unable to deliver; the job is retried.
         public static let channelUnavailable = Code(rawValue: "channel_unavailable")
+        /// Too many failed logins in a row: the person's account waits for an administrator
+        /// to unlock it.
+        public static let accountLocked = Code(rawValue: "account_locked")
     }
 
     public var code: Code
@@ -54,11 +57,14 @@ public struct MissiveError: Error, Sendable, CustomStringConvertible {
     /// The envelope the refusal was recorded as (a submission rejected for malware is kept,
     /// with its `SubmissionRejection` evidence, so the sender can prove what happened).
     public var envelopeID: EnvelopeID?
+    /// Seconds after which a refused attempt may be repeated (`rateLimited`), if known.
+    public var retryAfter: Int?
     public var file: String
     public var line: Int
 
-    public init(_ code: Code, _ reason: String, pointer: String? = nil, envelopeID: EnvelopeID? = nil, file: String = #fileID, line: Int = #line) {
+    public init(_ code: Code, _ reason: String, pointer: String? = nil, envelopeID: EnvelopeID? = nil, retryAfter: Int? = nil, file: String = #fileID, line: Int = #line) {
         self.code = code
+        self.retryAfter = retryAfter
         self.reason = reason
         self.pointer = pointer
         self.envelopeID = envelopeID

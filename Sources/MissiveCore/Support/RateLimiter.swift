@@ -43,6 +43,7 @@ extension Principal {
         switch self {
         case .organisation(_, let key, _, _): key.rawValue
         case .mailbox: secretHash
+        case .user(_, let user, _): user.rawValue
         }
     }
 }

@@ -73,7 +73,7 @@ extension SOAPEndpoint {
             return SOAPCaller(organisation: organisation, key: key, mode: mode, roles: roles)
         case .mailbox:
             throw SOAPFault(.client, "A mailbox key cannot use the SOAP interface; use an organisation API key.", code: "forbidden")
-        case nil:
+        case .user, nil:
             throw SOAPFault(.client, "The organisation id or API key is wrong.", code: "unauthenticated", challenge: challenge)
         }
     }
