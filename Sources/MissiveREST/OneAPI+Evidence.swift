@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MissiveCore
 import OpenAPIRuntime
@@ -49,10 +50,10 @@ extension OneAPI {
         if let document = body.document {
             let bytes = try Self.base64(document, "/document")
             guard bytes.count <= settings.maxDocumentBytes else { throw MissiveError(.tooLarge, "The document is larger than \(settings.maxDocumentBytes) bytes.", pointer: "/document") }
-            digest = EvidenceIssuer.sha256(bytes)
+            digest = Array(SHA256.hash(data: bytes))
         }
         if let hex = body.documentSha256 {
-            guard let bytes = EvidenceIssuer.bytes(hex: hex) else { throw MissiveError(.invalidRequest, "documentSha256 must be 64 hex digits.", pointer: "/documentSha256") }
+            guard let bytes = [UInt8](hex: hex), bytes.count == 32 else { throw MissiveError(.invalidRequest, "documentSha256 must be 64 hex digits.", pointer: "/documentSha256") }
             if let digest, digest != bytes {
                 let report = EvidenceVerificationReport(checks: [.init(.document, passed: false, "document and documentSha256 are two different documents.")])
                 return .ok(.init(body: .json(Wire.verification(report))))

@@ -30,7 +30,7 @@ public struct SealEvidenceVerifier: EvidenceVerifying {
 
     public func verify(record: Data?, seal: Data, documentSHA256: [UInt8]?) async -> EvidenceVerificationReport {
         var report = EvidenceVerificationReport()
-        report.documentSHA256 = documentSHA256.map { $0.map { String(format: "%02x", $0) }.joined() }
+        report.documentSHA256 = documentSHA256?.hex
         let covered: [UInt8]
         let what: String
         if let record {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 
@@ -80,39 +79,12 @@ public struct EvidenceIssuer: Sendable {
         var documentSeals: [Data] = []
         if evidence.event == .submissionAcceptance {
             for document in evidence.documents {
-                guard let digest = Self.bytes(hex: document.sha256) else {
+                guard let digest = [UInt8](hex: document.sha256), digest.count == 32 else {
                     throw MissiveError(.invalidDocument, "A document hash is not SHA-256 hex.")
                 }
                 documentSeals.append(try await sealer.seal(sha256: digest, at: now))
             }
         }
         return StoredEvidence(record: evidence, canonical: canonical, seal: seal, sealedAt: now, documentSeals: documentSeals)
-    }
-
-    /// The SHA-256 of `data`.
-    public static func sha256(_ data: Data) -> [UInt8] {
-        Array(SHA256.hash(data: data))
-    }
-
-    /// The bytes of a 64-digit hex SHA-256.
-    public static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count == 64 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        for index in stride(from: 0, to: 64, by: 2) {
-            guard let high = Self.nibble(digits[index]), let low = Self.nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
