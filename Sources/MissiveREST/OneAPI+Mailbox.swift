@@ -62,17 +62,54 @@ extension OneAPI {
         let partialAddress = postal == nil && [query.name, query.street, query.postcode, query.town, query.houseNumber].contains { $0 != nil }
         let recipient = Recipient(ePostAddress: query.ePostAddress, uid: query.uid, eBillID: query.eBillId, postal: postal)
         let kind = query.kind.flatMap { EnvelopeKind(rawValue: $0.rawValue) } ?? .letter
-        let channel: Channel?
-        var reason: Reason
+        var answer: Reachability
         do {
-            (channel, reason) = try await postOffice.reachability(of: recipient, kind: kind)
+            answer = try await postOffice.reachability(of: recipient, kind: kind)
         } catch let error as MissiveError where error.code == .invalidField {
             // A check, not a submission: an uncheckable recipient is simply not reachable.
-            return .ok(.init(body: .json(.init(reachable: false, channel: .none, reason: .init(code: "invalid_recipient", text: error.reason)))))
+            let reason = Reason(code: "invalid_recipient", text: error.reason)
+            answer = Reachability(channel: nil, reason: reason, directoryReason: reason)
         }
-        if channel == nil, partialAddress {
-            reason = Reason(code: "invalid_recipient", text: "A postal address needs name, street, postcode and town.")
+        if answer.channel == nil, partialAddress {
+            let reason = Reason(code: "invalid_recipient", text: "A postal address needs name, street, postcode and town.")
+            answer = Reachability(channel: nil, reason: reason, directoryReason: reason)
         }
-        return .ok(.init(body: .json(.init(reachable: channel != nil, channel: channel.map { .init(rawValue: $0.rawValue)! } ?? .none, reason: Wire.reason(reason)))))
+        return .ok(.init(body: .json(Wire.reachability(answer))))
     }
+
+    public func checkReachabilityBatch(_ input: Operations.CheckReachabilityBatch.Input) async throws -> Operations.CheckReachabilityBatch.Output {
+        _ = try RequestPrincipal.organisation(Roles.readers)
+        guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
+        guard (1...Self.maxReachabilityItems).contains(body.items.count) else {
+            throw MissiveError(.invalidRequest, "items has 1 to \(Self.maxReachabilityItems) entries.", pointer: "/items")
+        }
+        for (index, item) in body.items.enumerated() {
+            if let reference = item.reference, reference.unicodeScalars.count > 100 || reference.hasControlCharacters {
+                throw MissiveError(.invalidField, "reference is at most 100 characters without control characters.", pointer: "/items/\(index)/reference")
+            }
+        }
+        // The JSON schema says everything a recipient must be (down to the Swiss postcode): a
+        // line that breaks it is the client's bug, refused with its pointer.
+        let recipients = body.items.map { Wire.recipient($0.recipient) }
+        for (index, recipient) in recipients.enumerated() {
+            do throws(MissiveError) {
+                try recipient.validate()
+            } catch {
+                throw MissiveError(.invalidField, error.reason, pointer: "/items/\(index)" + (error.pointer ?? "/recipient"))
+            }
+        }
+        let kind = body.kind.flatMap { EnvelopeKind(rawValue: $0.rawValue) } ?? .letter
+        let answers = try await postOffice.reachability(of: recipients, kind: kind)
+        let items = zip(body.items, answers).enumerated().map { index, pair in
+            let wire = Wire.reachability(pair.1)
+            return Components.Schemas.ReachabilityBatchAnswer(
+                index: index, reference: pair.0.reference, reachable: wire.reachable, channel: .init(rawValue: wire.channel.rawValue)!,
+                reason: wire.reason, digital: wire.digital, directoryReason: wire.directoryReason
+            )
+        }
+        return .ok(.init(body: .json(.init(items: items))))
+    }
+
+    /// The most recipients one reachability batch checks.
+    static let maxReachabilityItems = 1000
 }

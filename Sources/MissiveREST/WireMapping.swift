@@ -4,6 +4,13 @@ import MissiveCore
 /// Translation between the oneAPI's wire types (generated from openapi/missive.yaml) and the
 /// core's values. Wire → core validates nothing beyond shape; the core validates meaning.
 enum Wire {
+    static func reachability(_ answer: Reachability) -> Components.Schemas.Reachability {
+        .init(
+            reachable: answer.channel != nil, channel: answer.channel.map { .init(rawValue: $0.rawValue)! } ?? .none,
+            reason: reason(answer.reason), digital: answer.isDigital, directoryReason: answer.directoryReason.map(reason)
+        )
+    }
+
     static func recipient(_ wire: Components.Schemas.Recipient) -> Recipient {
         Recipient(ePostAddress: wire.ePostAddress, uid: wire.uid, eBillID: wire.eBillId, postal: wire.postal.map(postal))
     }

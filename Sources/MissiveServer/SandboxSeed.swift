@@ -57,6 +57,21 @@ struct SandboxSeed: Codable, Sendable {
 
         recipients.append(TestRecipient(id: "unreachable", outcome: "unreachable", recipient: ["ePostAddress": .string("nobody@epost.sandbox.missive.ch")], mailboxKey: nil, description: "Unknown ePost address and no postal address: the envelope fails as unreachable."))
 
+        // Reachability answers (`directoryReason`): opted out, not verified, several matches.
+        // The directory knows only their ePost addresses: give a postal address to have them printed.
+        _ = try await store.createMailbox(for: DirectoryEntry(kind: .private, postal: nil, ePostAddress: "otto.ohnepost@epost.sandbox.missive.ch", optedOut: true))
+        recipients.append(TestRecipient(id: "opted-out", outcome: "opted-out", recipient: ["ePostAddress": .string("otto.ohnepost@epost.sandbox.missive.ch")], mailboxKey: nil, description: "Closed their mailbox (opted_out): without a postal address the envelope fails; with one it is printed."))
+
+        _ = try await store.createMailbox(for: DirectoryEntry(kind: .private, postal: nil, ePostAddress: "nora.neu@epost.sandbox.missive.ch", verified: false))
+        recipients.append(TestRecipient(id: "not-verified", outcome: "not-verified", recipient: ["ePostAddress": .string("nora.neu@epost.sandbox.missive.ch")], mailboxKey: nil, description: "Opened a mailbox but has not verified it yet (not_verified): no digital delivery; without a postal address the envelope fails."))
+
+        for number in ["3", "5"] {
+            let hans = PostalAddress(name: "Hans Meier", street: "Dorfstrasse", houseNumber: number, postcode: "3006", town: "Bern")
+            _ = try await store.createMailbox(for: DirectoryEntry(kind: .private, postal: hans, ePostAddress: "hans.meier.\(number)@epost.sandbox.missive.ch"))
+        }
+        let hansWithoutNumber = PostalAddress(name: "Hans Meier", street: "Dorfstrasse", postcode: "3006", town: "Bern")
+        recipients.append(TestRecipient(id: "multiple-matches", outcome: "multiple-matches", recipient: postal(hansWithoutNumber), mailboxKey: nil, description: "Two Hans Meier live on Dorfstrasse (3 and 5): without a house number the directory never guesses (multiple_matches) and the letter is printed; with the number it reaches the right mailbox."))
+
         let seed = SandboxSeed(organisationId: organisation.organisationID.rawValue, apiKey: organisation.apiKey, recipients: recipients)
         try await store.setSetting(settingKey, String(decoding: try JSONEncoder().encode(seed), as: UTF8.self))
         return seed

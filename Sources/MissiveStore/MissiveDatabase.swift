@@ -58,6 +58,13 @@ public struct MissiveDatabase: Sendable {
         migrator.registerMigration("v10") { db in
             try db.execute(sql: Schema.v10)
         }
+        migrator.registerMigration("v12-directory-keys") { db in
+            try db.execute(sql: Schema.v12DirectoryKeys)
+            for row in try Row.fetchAll(db, sql: "SELECT id, postal FROM directory_entries WHERE postal IS NOT NULL") {
+                guard let postal = try JSONColumn.decode(PostalAddress.self, row["postal"]) else { continue }
+                try db.execute(sql: "UPDATE directory_entries SET match_key = ?, street_key = ? WHERE id = ?", arguments: [postal.matchKey, postal.streetKey, row["id"] as String])
+            }
+        }
         return migrator
     }
 }

@@ -4,18 +4,45 @@ import MissiveCore
 
 extension SQLiteStore: RecipientDirectory {
     public func resolve(_ recipient: Recipient) async throws -> DirectoryMatch {
-        try await read { db in
-            var lookups: [(String, String)] = []
-            if let address = recipient.ePostAddress { lookups.append(("epost_address", address.lowercased())) }
-            if let uid = recipient.uid { lookups.append(("uid", uid)) }
-            if let id = recipient.eBillID { lookups.append(("ebill_id", id)) }
-            if let postal = recipient.postal { lookups.append(("match_key", postal.matchKey)) }
-            for (column, value) in lookups {
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM directory_entries WHERE \(column) = ? LIMIT 5", arguments: [value])
-                if rows.count > 1 { return .multiple(rows.count) }
-                if let row = rows.first { return .found(try Self.directoryEntry(row)) }
-            }
-            return .notFound
+        try await read { db in try Self.resolve(recipient, db) }
+    }
+
+    /// One read transaction for the whole batch.
+    public func resolve(_ recipients: [Recipient]) async throws -> [DirectoryMatch] {
+        try await read { db in try recipients.map { try Self.resolve($0, db) } }
+    }
+
+    /// By ePost address, UID, eBill id, then postal address; the first identifier that finds
+    /// anything decides. Two entries for one identifier are `multiple`, never a guess.
+    static func resolve(_ recipient: Recipient, _ db: Database) throws -> DirectoryMatch {
+        var lookups: [(String, String)] = []
+        if let address = recipient.ePostAddress { lookups.append(("epost_address", address.lowercased())) }
+        if let uid = recipient.uid { lookups.append(("uid", uid)) }
+        if let id = recipient.eBillID { lookups.append(("ebill_id", id)) }
+        if let postal = recipient.postal { lookups.append(("match_key", postal.matchKey)) }
+        for (column, value) in lookups {
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM directory_entries WHERE \(column) = ? LIMIT 5", arguments: [value])
+            if rows.count > 1 { return .multiple(rows.count) }
+            if let row = rows.first { return .found(try directoryEntry(row)) }
+        }
+        if let postal = recipient.postal {
+            return try resolveWithoutNumber(postal, db)
+        }
+        return .notFound
+    }
+
+    /// The same name on the same street when one side has no house number: a unique entry is
+    /// found, several are `multiple` (a query without number never picks one of two numbers).
+    private static func resolveWithoutNumber(_ postal: PostalAddress, _ db: Database) throws -> DirectoryMatch {
+        let number = postal.normalizedHouseNumber
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM directory_entries WHERE street_key = ? LIMIT 50", arguments: [postal.streetKey])
+        let candidates = try rows.map(directoryEntry).filter { entry in
+            number.isEmpty || (entry.postal?.normalizedHouseNumber ?? "").isEmpty
+        }
+        switch candidates.count {
+        case 0: return .notFound
+        case 1: return .found(candidates[0])
+        default: return .multiple(candidates.count)
         }
     }
 
@@ -43,14 +70,14 @@ extension SQLiteStore: RecipientDirectory {
     private func upsertEntry(_ entry: DirectoryEntry) async throws {
         try await write { db in
             try db.execute(sql: """
-                INSERT INTO directory_entries (id, kind, postal, match_key, epost_address, uid, ebill_id, mailbox_id, preference, verified, opted_out, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, postal = excluded.postal, match_key = excluded.match_key,
+                INSERT INTO directory_entries (id, kind, postal, match_key, street_key, epost_address, uid, ebill_id, mailbox_id, preference, verified, opted_out, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, postal = excluded.postal, match_key = excluded.match_key, street_key = excluded.street_key,
                     epost_address = excluded.epost_address, uid = excluded.uid, ebill_id = excluded.ebill_id,
                     mailbox_id = excluded.mailbox_id, preference = excluded.preference, verified = excluded.verified,
                     opted_out = excluded.opted_out
                 """, arguments: [
-                    entry.id.rawValue, entry.kind.rawValue, try JSONColumn.encode(entry.postal), entry.postal?.matchKey,
+                    entry.id.rawValue, entry.kind.rawValue, try JSONColumn.encode(entry.postal), entry.postal?.matchKey, entry.postal?.streetKey,
                     entry.ePostAddress?.lowercased(), entry.uid, entry.eBillID, entry.mailboxID?.rawValue,
                     entry.preference.rawValue, entry.verified, entry.optedOut, Date().storage,
                 ])

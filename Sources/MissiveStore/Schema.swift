@@ -330,4 +330,11 @@ enum Schema {
     ) WITHOUT ROWID;
     CREATE INDEX user_sessions_by_user ON user_sessions(user_id);
     """
+
+    /// Directory matching tolerant of name order and salutations, and of a missing house
+    /// number (`street_key`); the keys of existing entries are recomputed by the migration.
+    static let v12DirectoryKeys = """
+    ALTER TABLE directory_entries ADD COLUMN street_key TEXT;
+    CREATE INDEX directory_by_street_key ON directory_entries(street_key);
+    """
 }

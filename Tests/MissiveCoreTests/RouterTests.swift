@@ -152,6 +152,9 @@ struct RouterTests {
                 let context: Comment = "\(situation.name), \(addressing.name)"
                 #expect(answer.channel == want.channel, context)
                 #expect(answer.reason.code == (want.channel == nil ? Self.directoryCode(situation.match) : want.code), context)
+                // Why not digital: absent when a digital channel reaches, the directory's code otherwise.
+                #expect(answer.isDigital == (want.channel == .ePost || want.channel == .eBill), context)
+                #expect(answer.directoryReason?.code == (answer.isDigital ? nil : Self.directoryCode(situation.match)), context)
             }
         }
     }

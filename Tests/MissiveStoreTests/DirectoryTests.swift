@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import MissiveCore
 @testable import MissiveStore
 import Testing
@@ -89,6 +90,57 @@ struct DirectoryTests {
             #expect(try await store.resolve(Recipient(ePostAddress: "nobody@epost.example")) == .notFound)
             #expect(try await store.resolve(Recipient(uid: "CHE-000.000.000", eBillID: "41100000000000099")) == .notFound)
             #expect(try await store.resolve(Recipient(ePostAddress: "nobody@epost.example", postal: Self.anna.postal)) == .found(Self.stored(Self.anna)))
+        }
+    }
+
+    @Test("a missing house number finds the one entry of that name on the street, never one of several")
+    func withoutHouseNumber() async throws {
+        try await withDirectory { store throws in
+            // Anna is alone on Bahnhofstrasse: found without a number, or with the number in the street.
+            let annaWithoutNumber = PostalAddress(name: "Müller Anna", street: "Bahnhofstr.", postcode: "8001", town: "Zurich")
+            #expect(try await store.resolve(Recipient(postal: annaWithoutNumber)) == .found(Self.stored(Self.anna)))
+            // Beispiel AG's entry has no separate number field ("Seestrasse 7"): a query with one finds it,
+            // a query with another number does not.
+            #expect(try await store.resolve(Recipient(postal: PostalAddress(name: "Beispiel AG", street: "Seestrasse", houseNumber: "7", postcode: "8002", town: "Zürich"))) == .found(Self.company))
+            #expect(try await store.resolve(Recipient(postal: PostalAddress(name: "Beispiel AG", street: "Seestrasse", postcode: "8002", town: "Zürich"))) == .found(Self.company))
+            #expect(try await store.resolve(Recipient(postal: PostalAddress(name: "Beispiel AG", street: "Seestrasse", houseNumber: "9", postcode: "8002", town: "Zürich"))) == .notFound)
+            // Two Hans Meier on Dorfweg: a query without number is multiple, never a guess.
+            let hansWithoutNumber = PostalAddress(name: "Meier Hans", street: "Dorfweg", postcode: "3000", town: "Bern")
+            #expect(try await store.resolve(Recipient(postal: hansWithoutNumber)) == .multiple(2))
+            // Someone else on the street is not found.
+            #expect(try await store.resolve(Recipient(postal: PostalAddress(name: "Eva Meier", street: "Dorfweg", postcode: "3000", town: "Bern"))) == .notFound)
+        }
+    }
+
+    @Test("a batch resolves each recipient in order, in one read")
+    func batch() async throws {
+        try await withDirectory { store throws in
+            let answers = try await store.resolve([
+                Recipient(ePostAddress: "anna.mueller@epost.example"), Recipient(uid: "CHE-999.999.999"),
+                Recipient(ePostAddress: "nobody@epost.example"), Recipient(uid: "CHE-123.456.789"),
+            ])
+            #expect(answers == [.found(Self.stored(Self.anna)), .multiple(2), .notFound, .found(Self.company)])
+            #expect(try await store.resolve([Recipient]()) == [])
+        }
+    }
+
+    @Test("the v12 migration recomputes the keys of entries stored before it")
+    func migrationRecomputesKeys() async throws {
+        try await withStore { store in
+            try await store.upsert(Self.anna)
+            // As an older version stored it: the name's words run together, no street key.
+            try await store.write { db in
+                try db.execute(sql: "UPDATE directory_entries SET match_key = 'CH|8001|bahnhofstrasse1|annamuller', street_key = NULL")
+            }
+            #expect(try await store.resolve(Recipient(postal: PostalAddress(name: "Muller Anna", street: "Bahnhofstrasse", houseNumber: "1", postcode: "8001", town: "Zürich"))) == .notFound)
+            try await store.write { db in
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v12-directory-keys'")
+                try db.execute(sql: "DROP INDEX directory_by_street_key")
+                try db.execute(sql: "ALTER TABLE directory_entries DROP COLUMN street_key")
+            }
+            try MissiveDatabase.migrator.migrate(store.database.pool)
+            #expect(try await store.resolve(Recipient(postal: PostalAddress(name: "Muller Anna", street: "Bahnhofstrasse", houseNumber: "1", postcode: "8001", town: "Zürich"))) == .found(Self.stored(Self.anna)))
+            #expect(try await store.resolve(Recipient(postal: PostalAddress(name: "Anna Müller", street: "Bahnhofstrasse", postcode: "8001", town: "Zürich"))) == .found(Self.stored(Self.anna)))
         }
     }
 

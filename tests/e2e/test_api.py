@@ -408,6 +408,14 @@ EXPECTED_REACH = {
     "physical": (True, "physical", None),
     "physical-returned": (True, "physical", None),
     "unreachable": (False, "none", None),
+    "opted-out": (False, "none", None),
+    "not-verified": (False, "none", None),
+    "multiple-matches": (True, "physical", None),
+}
+# Why no digital channel (`directoryReason`), None when one reaches.
+EXPECTED_DIRECTORY_REASON = {
+    "digital": None, "digital-never-opens": None, "ebill": None, "physical": "not_found", "physical-returned": "not_found",
+    "unreachable": "not_found", "opted-out": "opted_out", "not-verified": "not_verified", "multiple-matches": "multiple_matches",
 }
 
 
@@ -430,6 +438,8 @@ def test_reachability(shared_server: MissiveServer, outcome: str) -> None:
     body = resp.json()
     assert body["reachable"] is reachable and body["channel"] == channel, (outcome, body)
     assert body["reason"]["code"] and isinstance(body["reason"]["text"], str), body
+    assert body["digital"] is (channel in ("epost", "ebill")), body
+    assert body.get("directoryReason", {}).get("code") == EXPECTED_DIRECTORY_REASON[outcome], (outcome, body)
 
 
 # --------------------------------------------------------------------------------------

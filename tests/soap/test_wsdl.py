@@ -67,7 +67,7 @@ ADDRESS = "http://127.0.0.1:8080/soap"
 CALLBACK_ADDRESS = "https://erp.example/missive/status"  # a placeholder: the sender registers its own URL
 
 OPERATIONS = ["SubmitLetter", "SubmitBatch", "GetStatus", "GetEvidence", "GetEvents", "CancelEnvelope", "CheckReachability",
-              "SetStatusCallback", "RemoveStatusCallback"]
+              "CheckReachabilityBatch", "SetStatusCallback", "RemoveStatusCallback"]
 CALLBACK_OPERATIONS = ["StatusNotification"]
 # Operation input parameters as a generated client sees them (wrapped style: the wrapper's children).
 INPUT_PARAMETERS = {
@@ -78,6 +78,7 @@ INPUT_PARAMETERS = {
     "GetEvents": ["envelopeId", "after", "limit"],
     "CancelEnvelope": ["envelopeId"],
     "CheckReachability": ["recipient", "kind"],
+    "CheckReachabilityBatch": ["item", "kind"],
     "SetStatusCallback": ["url", "soapVersion", "eventType"],
     "RemoveStatusCallback": [],
     "StatusNotification": ["notificationId", "type", "event"],
@@ -273,6 +274,17 @@ def test_required_invalid_cases_exist():
                  "SetStatusCallback.too-many-event-types.xml", "SetStatusCallback.unknown-soap-version.xml",
                  "StatusNotification.missing-notification-id.xml", "StatusNotification.legacy-reference.xml"):
         assert name in names
+
+
+def test_reachability_batch_of_1001_items_is_refused(xmllint, tmp_path):
+    item = '<item><recipient><uid>CHE-123.456.789</uid></recipient></item>'
+    path = tmp_path / "CheckReachabilityBatch.1001.xml"
+    path.write_text(f'<CheckReachabilityBatch xmlns="urn:missive:soap:v1">{item * 1001}</CheckReachabilityBatch>', encoding="utf-8")
+    result = validate(xmllint, path)
+    assert result.returncode != 0
+    assert "Element '{urn:missive:soap:v1}item': This element is not expected" in result.stderr, result.stderr
+    path.write_text(f'<CheckReachabilityBatch xmlns="urn:missive:soap:v1">{item * 1000}</CheckReachabilityBatch>', encoding="utf-8")
+    assert validate(xmllint, path).returncode == 0
 
 
 def test_batch_of_101_items_is_refused(xmllint, tmp_path):
@@ -527,6 +539,8 @@ REQUESTS = {
     "GetEvents": {"after": "evt_01JDQ8Z6X5A0000000000000A1", "limit": 100},
     "CancelEnvelope": {"envelopeId": "env_01JDQ8Z6X4T9V2K7M3N5P8R1SA"},
     "CheckReachability": {"recipient": {"uid": "CHE-123.456.789"}, "kind": "invoice"},
+    "CheckReachabilityBatch": {"item": [{"reference": "K-1", "recipient": {"uid": "CHE-123.456.789"}},
+                                        {"recipient": {"ePostAddress": "anna.muster@epost.sandbox.missive.ch"}}], "kind": "letter"},
     "SetStatusCallback": {"url": "https://erp.example.ch/missive/status", "soapVersion": "1.2", "eventType": ["delivered", "failed"]},
     "RemoveStatusCallback": {},
     # zeep in Missive's place, calling the sender's callback endpoint
@@ -579,6 +593,11 @@ def check_response(name: str, result) -> None:
         assert result.status == "cancelled"
     elif name == "CheckReachability":
         assert (result.reachable, result.channel, result.reason.code) == (True, "epost", "epost_mailbox")
+        assert result.digital is True and result.directoryReason is None
+    elif name == "CheckReachabilityBatch":
+        assert [(r.index, r.reference, r.channel, r.digital) for r in result] == [(0, "K-1001", "epost", True), (1, "K-1002", "physical", False), (2, None, "none", False)]
+        assert [r.directoryReason.code for r in result[1:]] == ["multiple_matches", "not_found"]
+        assert result[2].reason.code == "not_found" and result[2].reachable is False
     elif name == "SetStatusCallback":
         assert result.callbackId == "whk_01JDQ9B7W2E5R8T1Y4M6N9P3QZ"
         assert result.signingSecret.startswith("whsec_") and len(base64.b64decode(result.signingSecret[6:], validate=True)) == 32

@@ -207,10 +207,31 @@ public final class PostOffice: Sendable {
     }
 
     /// Which channel would reach a recipient.
-    public func reachability(of recipient: Recipient, kind: EnvelopeKind) async throws -> (channel: Channel?, reason: Reason) {
+    public func reachability(of recipient: Recipient, kind: EnvelopeKind) async throws -> Reachability {
         try recipient.validate()
         let match = try await ports.directory.resolve(recipient)
         return Router.reachability(kind: kind, recipient: recipient, match: match)
+    }
+
+    /// Checks many recipients in one directory read. A recipient that is not even well-formed
+    /// is answered (`invalid_recipient`), not thrown: one bad line never fails the batch.
+    public func reachability(of recipients: [Recipient], kind: EnvelopeKind) async throws -> [Reachability] {
+        var answers = [Reachability?](repeating: nil, count: recipients.count)
+        var valid: [(index: Int, recipient: Recipient)] = []
+        for (index, recipient) in recipients.enumerated() {
+            do throws(MissiveError) {
+                try recipient.validate()
+                valid.append((index, recipient))
+            } catch {
+                let reason = Reason(code: "invalid_recipient", text: error.reason)
+                answers[index] = Reachability(channel: nil, reason: reason, directoryReason: reason)
+            }
+        }
+        let matches = try await ports.directory.resolve(valid.map(\.recipient))
+        for (item, match) in zip(valid, matches) {
+            answers[item.index] = Router.reachability(kind: kind, recipient: item.recipient, match: match)
+        }
+        return answers.map { $0! }
     }
 
     // MARK: Recipient actions

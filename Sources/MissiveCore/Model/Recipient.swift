@@ -102,25 +102,79 @@ public struct PostalAddress: Sendable, Hashable, Codable {
     }
 
     /// A normalized key that matches the same address written differently: case, accents,
-    /// punctuation and common abbreviations ("Str." / "Strasse") do not matter.
+    /// spacing, punctuation, the order of first and last name, a leading salutation ("Herr",
+    /// "Mme", "Dr.") and common street abbreviations ("Str." / "Strasse", "av." / "avenue")
+    /// do not matter. The town is left out: the postcode decides.
     public var matchKey: String {
-        // Street and number form one component: "Bahnhofstr. 1" matches "Bahnhofstrasse" + "1".
-        let street = Self.normalize(street, expandingStreet: true) + Self.normalize(houseNumber ?? "", expandingStreet: false)
-        return [country.uppercased(), Self.normalize(postcode, expandingStreet: false), street, Self.normalize(name, expandingStreet: false)]
-            .joined(separator: "|")
+        let (street, number) = normalizedStreetAndNumber
+        return [country.uppercased(), Self.normalize(postcode), street + number, normalizedName].joined(separator: "|")
     }
 
-    static func normalize(_ value: String, expandingStreet: Bool) -> String {
-        var text = value.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+    /// ``matchKey`` without the house number: finds the address when one side left the number
+    /// out (the directory answers a unique name on that street, or `multiple_matches`).
+    public var streetKey: String {
+        [country.uppercased(), Self.normalize(postcode), normalizedStreetAndNumber.street, normalizedName].joined(separator: "|")
+    }
+
+    /// The normalized house number ("12 a", "12A" → "12a"); empty when none was given,
+    /// neither in `houseNumber` nor at the end of `street`.
+    public var normalizedHouseNumber: String { normalizedStreetAndNumber.number }
+
+    /// Street and number normalized apart; a number written into the street ("Bahnhofstr. 1",
+    /// no `houseNumber`) is split off.
+    var normalizedStreetAndNumber: (street: String, number: String) {
+        var words = Self.words(street).map(Self.expandingAbbreviation)
+        var number = Self.normalize(houseNumber ?? "")
+        if number.isEmpty, words.count > 1, let last = words.last, last.first?.isNumber == true {
+            number = Self.normalize(last)
+            words.removeLast()
+        }
+        return (Self.normalize(words.joined()), number)
+    }
+
+    /// The name's words sorted, a leading salutation or title dropped: "Herr Dr. Hans Muster"
+    /// and "Muster Hans" give the same key.
+    var normalizedName: String {
+        var words = Self.words(name).map(Self.normalize).filter { !$0.isEmpty }
+        while words.count > 1, let first = words.first, Self.salutations.contains(first) { words.removeFirst() }
+        return words.sorted().joined(separator: " ")
+    }
+
+    private static let salutations: Set<String> = [
+        "herr", "herrn", "frau", "hr", "fr", "dr", "prof", "familie", "fam",
+        "monsieur", "madame", "mademoiselle", "m", "mme", "mlle", "signor", "signora", "sig", "sigra",
+        "mr", "mrs", "ms",
+    ]
+
+    /// Lower-cased, accent-free words split at spaces and dashes (punctuation stays until ``normalize``).
+    private static func words(_ value: String) -> [String] {
+        value.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
             .lowercased()
             .replacingOccurrences(of: "ß", with: "ss")
-        if expandingStreet {
-            for (short, long) in [("str.", "strasse"), ("straße", "strasse"), ("av.", "avenue"), ("ch.", "chemin")] {
-                text = text.replacingOccurrences(of: short, with: long)
-            }
-            // "Bahnhofstr" / "Bahnhofstr 1": a word ending in "str" is "strasse".
-            text = text.replacing(/str(?=\s|[0-9]|$)/, with: "strasse")
+            .split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "\t" || $0 == "\u{A0}" })
+            .map(String.init)
+    }
+
+    /// "Bahnhofstr." / "Str" / "Straße" → "…strasse"; "av." → "avenue", "ch." → "chemin",
+    /// "rte" → "route", "bd" → "boulevard" (whole words only).
+    private static func expandingAbbreviation(_ word: String) -> String {
+        let bare = word.hasSuffix(".") ? String(word.dropLast()) : word
+        switch bare {
+        case "av": return "avenue"
+        case "ch", "chem": return "chemin"
+        case "rte": return "route"
+        case "bd", "boul": return "boulevard"
+        default: break
         }
+        if bare.hasSuffix("str") { return bare.dropLast(3) + "strasse" }
+        return bare
+    }
+
+    /// Only letters and digits, lower-cased and accent-free.
+    static func normalize(_ value: String) -> String {
+        let text = value.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+            .lowercased()
+            .replacingOccurrences(of: "ß", with: "ss")
         let kept = text.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }
         return String(String.UnicodeScalarView(kept))
     }

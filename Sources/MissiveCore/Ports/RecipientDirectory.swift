@@ -6,6 +6,8 @@ import Foundation
 public protocol RecipientDirectory: Sendable {
     /// Finds the recipient by ePost address, UID, eBill id or normalized postal address.
     func resolve(_ recipient: Recipient) async throws -> DirectoryMatch
+    /// Resolves many recipients at once (batch reachability), in order.
+    func resolve(_ recipients: [Recipient]) async throws -> [DirectoryMatch]
     /// The entry owning a mailbox.
     func entry(forMailbox mailbox: MailboxID) async throws -> DirectoryEntry?
     /// Changes an entry's delivery preference.
@@ -13,6 +15,15 @@ public protocol RecipientDirectory: Sendable {
     /// A recipient an organisation saved under a short name (its address book; e.g. a
     /// customer number mailed as `<alias>@<hub domain>` over SMTP). Case-insensitive.
     func alias(_ name: String, organisation: OrganisationID) async throws -> Recipient?
+}
+
+extension RecipientDirectory {
+    public func resolve(_ recipients: [Recipient]) async throws -> [DirectoryMatch] {
+        var matches: [DirectoryMatch] = []
+        matches.reserveCapacity(recipients.count)
+        for recipient in recipients { matches.append(try await resolve(recipient)) }
+        return matches
+    }
 }
 
 /// A letter in a recipient's digital mailbox.

@@ -60,39 +60,59 @@ public enum Router {
         if !excluded.isEmpty {
             return Reason(code: "unreachable", text: "No channel is left after \(excluded.map(\.rawValue).sorted().joined(separator: ", ")) failed.")
         }
-        switch match {
-        case .multiple:
-            return Reason(code: "unreachable", text: "The recipient matches several directory entries (multiple_matches) and no postal address was given.")
-        case .found(let entry) where entry.optedOut:
-            return Reason(code: "unreachable", text: "The recipient opted out of digital delivery (opted_out) and no postal address is known.")
-        case .found(let entry) where !entry.verified:
-            return Reason(code: "unreachable", text: "The recipient's mailbox is not verified (not_verified) and no postal address is known.")
-        case .found(let entry) where entry.preference == .physical:
-            return Reason(code: "unreachable", text: "The recipient asked for paper letters (recipient_prefers_physical) but no postal address is known.")
-        case .found, .notFound:
-            return Reason(code: "unreachable", text: "No mailbox, eBill registration or postal address is known for the recipient (not_found).")
+        // The directory's own code in parentheses: it is what the sender can act on.
+        let why = directoryReason(match)
+        return Reason(code: "unreachable", text: "\(why.text.dropLast()) (\(why.code)), and no postal address is known.")
+    }
+
+    /// The answer of a reachability check (`GET /v1/reachability`, `POST /v1/reachability-checks`,
+    /// SOAP `CheckReachability[Batch]`): the channel `auto` would choose, with the directory's
+    /// reason code (`not_found`, `multiple_matches`, `opted_out`, `not_verified`) when nothing is
+    /// left, and in `directoryReason` why no digital channel was found even when print reaches.
+    public static func reachability(kind: EnvelopeKind, recipient: Recipient, match: DirectoryMatch) -> Reachability {
+        let directoryReason = directoryReason(match)
+        switch decide(kind: kind, policy: .auto, recipient: recipient, match: match) {
+        case .channel(let channel, let reason):
+            return Reachability(channel: channel, reason: reason, directoryReason: channel == .physical ? directoryReason : nil)
+        case .unreachable:
+            return Reachability(channel: nil, reason: directoryReason, directoryReason: directoryReason)
         }
     }
 
-    /// The answer of `GET /v1/reachability`: the channel `auto` would choose, with the
-    /// directory's reason code (`not_found`, `multiple_matches`, `opted_out`, `not_verified`).
-    public static func reachability(kind: EnvelopeKind, recipient: Recipient, match: DirectoryMatch) -> (channel: Channel?, reason: Reason) {
-        switch decide(kind: kind, policy: .auto, recipient: recipient, match: match) {
-        case .channel(let channel, let reason):
-            return (channel, reason)
-        case .unreachable:
-            switch match {
-            case .multiple(let count):
-                return (nil, Reason(code: "multiple_matches", text: "\(count) directory entries match; give a more precise address."))
-            case .found(let entry) where entry.optedOut:
-                return (nil, Reason(code: "opted_out", text: "The recipient opted out of digital delivery."))
-            case .found(let entry) where !entry.verified:
-                return (nil, Reason(code: "not_verified", text: "The recipient's mailbox is not verified yet."))
-            case .found(let entry) where entry.preference == .physical:
-                return (nil, Reason(code: "recipient_prefers_physical", text: "The recipient asked for paper letters, but no postal address is known."))
-            case .found, .notFound:
-                return (nil, Reason(code: "not_found", text: "No mailbox, eBill registration or postal address is known."))
-            }
+    /// Why the directory yields no digital delivery for `match` (ignoring eBill, which the
+    /// channel decision covers).
+    static func directoryReason(_ match: DirectoryMatch) -> Reason {
+        switch match {
+        case .multiple(let count):
+            return Reason(code: "multiple_matches", text: "\(count) directory entries match; give a more precise address (house number, full name) or an ePost address.")
+        case .found(let entry) where entry.optedOut:
+            return Reason(code: "opted_out", text: "The recipient opted out of digital delivery.")
+        case .found(let entry) where !entry.verified:
+            return Reason(code: "not_verified", text: "The recipient's mailbox is not verified yet.")
+        case .found(let entry) where entry.preference == .physical:
+            return Reason(code: "recipient_prefers_physical", text: "The recipient asked for paper letters.")
+        case .found:
+            return Reason(code: "not_found", text: "The recipient is known but has no digital mailbox.")
+        case .notFound:
+            return Reason(code: "not_found", text: "No mailbox, eBill registration or postal address is known.")
         }
+    }
+}
+
+/// Which channel would reach a recipient, and why.
+public struct Reachability: Sendable, Hashable {
+    /// The channel `auto` routing would choose; nil when none reaches.
+    public var channel: Channel?
+    /// Why that channel (or, when none, the directory's reason code).
+    public var reason: Reason
+    /// Why no digital channel (ePost, eBill) was found; nil when one was.
+    public var directoryReason: Reason?
+
+    public var isDigital: Bool { channel == .ePost || channel == .eBill }
+
+    public init(channel: Channel?, reason: Reason, directoryReason: Reason?) {
+        self.channel = channel
+        self.reason = reason
+        self.directoryReason = directoryReason
     }
 }

@@ -49,8 +49,10 @@ extension SOAPEndpoint {
         case "CheckReachability":
             guard let element = operation.child("recipient") else { throw SOAPFault(.client, "recipient is required.", code: "invalid_request") }
             let kind = try SOAPMapping.enumValue(operation.value("kind"), EnvelopeKind.self, "kind") ?? .letter
-            let (channel, reason) = try await postOffice.reachability(of: SOAPMapping.recipient(element), kind: kind)
-            return "<m:CheckReachabilityResponse>\(SOAPWriter.element("reachable", channel == nil ? "false" : "true"))\(SOAPWriter.element("channel", channel?.rawValue ?? "none"))<m:reason>\(SOAPWriter.element("code", reason.code))\(SOAPWriter.element("text", reason.text))</m:reason></m:CheckReachabilityResponse>"
+            let answer = try await postOffice.reachability(of: SOAPMapping.recipient(element), kind: kind)
+            return "<m:CheckReachabilityResponse>\(SOAPMapping.reachability(answer))</m:CheckReachabilityResponse>"
+        case "CheckReachabilityBatch":
+            return try await reachabilityBatch(operation)
         case "SetStatusCallback":
             return try await setStatusCallback(operation, organisation: organisation)
         case "RemoveStatusCallback":
@@ -68,7 +70,7 @@ extension SOAPEndpoint {
     static func authorise(_ operation: String, _ roles: Roles) throws(SOAPFault) {
         let needed: Roles = switch operation {
         case "SubmitLetter", "SubmitBatch", "CancelEnvelope": .sender
-        case "GetStatus", "GetEvents", "CheckReachability": Roles.readers
+        case "GetStatus", "GetEvents", "CheckReachability", "CheckReachabilityBatch": Roles.readers
         case "GetEvidence": Roles.evidenceReaders
         case "SetStatusCallback", "RemoveStatusCallback": .admin
         default: Roles.all
@@ -104,6 +106,34 @@ extension SOAPEndpoint {
         guard let element else { return fields }
         return "<m:\(element)>\(fields)</m:\(element)>"
     }
+
+    private func reachabilityBatch(_ operation: SOAPElement) async throws -> String {
+        let items = operation.children("item")
+        guard (1...Self.maxReachabilityItems).contains(items.count) else {
+            throw SOAPFault(.client, "A reachability batch has 1 to \(Self.maxReachabilityItems) items.", code: "invalid_request")
+        }
+        let kind = try SOAPMapping.enumValue(operation.value("kind"), EnvelopeKind.self, "kind") ?? .letter
+        var recipients: [Recipient] = []
+        recipients.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            if let reference = item.value("reference"), reference.unicodeScalars.count > 100 || reference.hasControlCharacters {
+                throw SOAPFault(.client, "item \(index): reference is at most 100 characters without control characters.", code: "invalid_field")
+            }
+            guard let recipient = item.child("recipient") else {
+                throw SOAPFault(.client, "item \(index): recipient is required.", code: "invalid_request")
+            }
+            recipients.append(SOAPMapping.recipient(recipient))
+        }
+        let answers = try await postOffice.reachability(of: recipients, kind: kind)
+        var results = ""
+        for (index, (item, answer)) in zip(items, answers).enumerated() {
+            results += "<m:result>\(SOAPWriter.element("index", String(index)))\(item.value("reference").map { SOAPWriter.element("reference", $0) } ?? "")\(SOAPMapping.reachability(answer))</m:result>"
+        }
+        return "<m:CheckReachabilityBatchResponse>\(results)</m:CheckReachabilityBatchResponse>"
+    }
+
+    /// The most recipients one `CheckReachabilityBatch` checks.
+    static let maxReachabilityItems = 1000
 
     private func events(_ operation: SOAPElement, organisation: OrganisationID) async throws -> String {
         let limit = try SOAPMapping.integer(operation.value("limit"), "limit") ?? 50

@@ -56,6 +56,20 @@ public enum SOAPMapping {
         return Recipient(ePostAddress: element.value("ePostAddress"), uid: element.value("uid"), eBillID: element.value("eBillId"), postal: postal)
     }
 
+    /// The fields of a reachability answer: reachable, channel, reason, digital, directoryReason.
+    static func reachability(_ answer: Reachability) -> String {
+        var fields = SOAPWriter.element("reachable", answer.channel == nil ? "false" : "true")
+            + SOAPWriter.element("channel", answer.channel?.rawValue ?? "none")
+            + reason("reason", answer.reason)
+            + SOAPWriter.element("digital", answer.isDigital ? "true" : "false")
+        if let directoryReason = answer.directoryReason { fields += reason("directoryReason", directoryReason) }
+        return fields
+    }
+
+    private static func reason(_ name: String, _ reason: Reason) -> String {
+        "<m:\(name)>\(SOAPWriter.element("code", reason.code))\(SOAPWriter.element("text", reason.text))</m:\(name)>"
+    }
+
     static func enumValue<T: RawRepresentable>(_ text: String?, _ type: T.Type, _ field: String) throws(SOAPFault) -> T? where T.RawValue == String {
         guard let text else { return nil }
         guard let value = T(rawValue: text) else { throw SOAPFault(.client, "\(field) has an unknown value.", code: "invalid_field") }
