@@ -42,6 +42,13 @@ extension OneAPI {
         return .ok(.init(body: .json(Wire.user(user, access))))
     }
 
+    public func resetUser(_ input: Operations.ResetUser.Input) async throws -> Operations.ResetUser.Output {
+        let (organisation, _, _) = try RequestPrincipal.organisation(.admin)
+        let access = try userAccess()
+        let invitation = try await access.accounts.reset(try Wire.id(input.path.userId, as: UserID.self), organisation: organisation)
+        return .ok(.init(body: .json(.init(user: Wire.user(invitation.user, access), setupToken: invitation.setupToken, setupExpiresAt: invitation.expiresAt))))
+    }
+
     public func setUpUser(_ input: Operations.SetUpUser.Input) async throws -> Operations.SetUpUser.Output {
         let access = try userAccess()
         try access.admitKeyless()

@@ -50,8 +50,7 @@ extension SQLiteStore: UserStore {
             guard user.status != .removed else { return }
             try Self.keepAnAdmin(besides: user, db)
             try db.execute(sql: "UPDATE users SET status = 'removed', removed_at = ?, setup_token_hash = NULL WHERE id = ?", arguments: [date.storage, id.rawValue])
-            try db.execute(sql: "UPDATE user_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", arguments: [date.storage, id.rawValue])
-            try db.execute(sql: "DELETE FROM login_challenges WHERE user_id = ?", arguments: [id.rawValue])
+            _ = try Self.endSessions(of: id, at: date, db)
         }
     }
 
@@ -175,6 +174,53 @@ extension SQLiteStore: UserStore {
         try await write { db in
             try db.execute(sql: "UPDATE user_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL", arguments: [date.storage, tokenHash])
         }
+    }
+
+    public func resetUser(_ id: UserID, organisation: OrganisationID, setupTokenHash: String, setupExpiresAt: Date, at date: Date) async throws -> User {
+        try await write { db in
+            var user = try Self.existing(id, organisation: organisation, db)
+            guard user.status != .removed else { throw MissiveError(.conflict, "The user was removed; invite them again.") }
+            try db.execute(sql: """
+                UPDATE users SET status = 'invited', setup_token_hash = ?, setup_expires_at = ?, password_hash = NULL,
+                    totp_secret_sealed = NULL, last_totp_step = NULL, recovery_codes = '[]', failed_logins = 0, last_failed_login_at = NULL
+                WHERE id = ?
+                """, arguments: [setupTokenHash, setupExpiresAt.storage, id.rawValue])
+            _ = try Self.endSessions(of: id, at: date, db)
+            user.status = .invited
+            user.failedLogins = 0
+            user.lastFailedLoginAt = nil
+            return user
+        }
+    }
+
+    public func changePassword(of id: UserID, passwordHash: String, keeping sessionTokenHash: String, at date: Date) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ? AND status = 'active'", arguments: [passwordHash, id.rawValue])
+            guard db.changesCount == 1 else { throw MissiveError(.conflict, "The user is not active.") }
+            try db.execute(sql: "UPDATE user_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND token_hash != ?",
+                           arguments: [date.storage, id.rawValue, sessionTokenHash])
+            try db.execute(sql: "DELETE FROM login_challenges WHERE user_id = ?", arguments: [id.rawValue])
+        }
+    }
+
+    public func replaceRecoveryCodes(of id: UserID, hashes: [String], totpStep: Int) async throws -> Bool {
+        let codes = try JSONColumn.encode(hashes)
+        return try await write { db in
+            try db.execute(sql: "UPDATE users SET recovery_codes = ?, last_totp_step = ? WHERE id = ? AND status = 'active' AND (last_totp_step IS NULL OR last_totp_step < ?)",
+                           arguments: [codes, totpStep, id.rawValue, totpStep])
+            return db.changesCount == 1
+        }
+    }
+
+    public func endSessions(of id: UserID, at date: Date) async throws -> Int {
+        try await write { db in try Self.endSessions(of: id, at: date, db) }
+    }
+
+    static func endSessions(of id: UserID, at date: Date, _ db: Database) throws -> Int {
+        try db.execute(sql: "UPDATE user_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", arguments: [date.storage, id.rawValue])
+        let ended = db.changesCount
+        try db.execute(sql: "DELETE FROM login_challenges WHERE user_id = ?", arguments: [id.rawValue])
+        return ended
     }
 
     // MARK: - Rows

@@ -132,6 +132,43 @@ struct UserStoreTests {
         }
     }
 
+    @Test("a reset forgets the credentials and ends every session; a password change keeps only the current session")
+    func resetAndPasswordChange() async throws {
+        try await withStore { store in
+            let org = try await store.createOrganisation(name: "A", mode: .test).organisationID
+            let other = try await store.createOrganisation(name: "B", mode: .test).organisationID
+            let person = try await active(store, org, "p@example.ch", roles: .sender)
+            for (index, token) in ["s1", "s2", "s3"].enumerated() {
+                try await store.addChallenge(hash: "c\(index)", user: person.id, expiresAt: base.addingTimeInterval(300))
+                #expect(try await store.completeLogin(challengeHash: "c\(index)", user: person.id, proof: .totp(step: 101 + index), sessionTokenHash: token, at: base))
+            }
+            try await store.changePassword(of: person.id, passwordHash: "phc2", keeping: "s2", at: base)
+            #expect(try await store.credentials(of: person.id)?.passwordHash == "phc2")
+            #expect(try await store.session(tokenHash: "s1")?.endedAt != nil)
+            #expect(try await store.session(tokenHash: "s2")?.endedAt == nil)
+
+            // New recovery codes need a TOTP step later than the last one used (103).
+            #expect(try await store.replaceRecoveryCodes(of: person.id, hashes: ["n1"], totpStep: 103) == false)
+            #expect(try await store.replaceRecoveryCodes(of: person.id, hashes: ["n1"], totpStep: 104))
+            #expect(try await store.credentials(of: person.id)?.recoveryCodeHashes == ["n1"])
+
+            await #expect(throws: MissiveError.self) {
+                _ = try await store.resetUser(person.id, organisation: other, setupTokenHash: "again", setupExpiresAt: base.addingTimeInterval(60), at: base)
+            }
+            let reset = try await store.resetUser(person.id, organisation: org, setupTokenHash: "again", setupExpiresAt: base.addingTimeInterval(60), at: base)
+            #expect(reset.status == .invited && reset.roles == .sender)
+            let credentials = try #require(try await store.credentials(forSetupTokenHash: "again", now: base))
+            #expect(credentials.passwordHash == nil && credentials.totpSecretSealed == nil && credentials.recoveryCodeHashes.isEmpty && credentials.lastTOTPStep == nil)
+            #expect(try await store.session(tokenHash: "s2")?.endedAt != nil)
+            await #expect(throws: MissiveError.self) { try await store.changePassword(of: person.id, passwordHash: "x", keeping: "s2", at: base) }
+
+            try await store.removeUser(person.id, organisation: org, at: base)
+            await #expect(throws: MissiveError.self) {
+                _ = try await store.resetUser(person.id, organisation: org, setupTokenHash: "third", setupExpiresAt: base.addingTimeInterval(60), at: base)
+            }
+        }
+    }
+
     @Test("only hashes of tokens and codes are stored, and the TOTP secret only sealed")
     func nothingInTheClear() async throws {
         try await withStore { store in

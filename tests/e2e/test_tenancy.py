@@ -41,6 +41,7 @@ def matrix(a: dict) -> dict:
         "removeUser": ("DELETE", f"/v1/users/{u}", None),
         "changeUserRoles": ("PUT", f"/v1/users/{u}/roles", {"roles": ["admin"]}),
         "unlockUser": ("POST", f"/v1/users/{u}/unlock", None),
+        "resetUser": ("POST", f"/v1/users/{u}/reset", None),
         # mailbox letters belong to recipients: another recipient's mailbox key
         "getMailboxLetter": ("GET", f"/v1/mailbox/letters/{letter}", "mailbox"),
         "downloadMailboxLetterDocument": ("GET", f"/v1/mailbox/letters/{letter}/document", "mailbox"),

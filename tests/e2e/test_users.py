@@ -372,3 +372,113 @@ def test_sessions_expire_when_idle_and_after_twelve_hours(server_factory) -> Non
         assert server.get("/v1/events", key=busy).status_code == 200
     advance(server, 20 * 60 + 1)
     assert_problem(server.get("/v1/events", key=busy), 401, "unauthenticated")
+
+
+# --------------------------------------------------------------------------------------
+# Self-service and reset
+# --------------------------------------------------------------------------------------
+
+NEW_PASSWORD = "a different horse, same battery"
+
+
+def test_me_shows_the_person_and_keys_are_not_people(users_server) -> None:
+    server = users_server
+    user = new_user(server, ["reader", "auditor"])
+    session = login(server, user)
+    me = server.get("/v1/me", key=session)
+    assert me.status_code == 200, me.text
+    assert (me.json()["id"], me.json()["email"], me.json()["roles"], me.json()["status"]) == (user["id"], user["email"], ["reader", "auditor"], "active")
+    assert_problem(server.get("/v1/me"), 403, "forbidden")  # the admin API key
+    assert_problem(server.get("/v1/me", key=""), 401)
+    assert_problem(server.get("/v1/me", key=server.recipient("digital")["mailboxKey"]), 403)
+
+
+def test_changing_the_password_ends_the_other_sessions(users_server) -> None:
+    server = users_server
+    user = new_user(server, ["reader"])
+    session, other = login(server, user), login(server, user)
+    change = {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}
+    # A wrong current password is refused and counts as a failed login.
+    wrong = server.request("PUT", "/v1/me/password", key=session, json={**change, "currentPassword": "not the password"})
+    assert_problem(wrong, 422, "verification_failed")
+    for body, status in (({**change, "newPassword": "short"}, (400, 422)), ({**change, "newPassword": PASSWORD}, 422),
+                         ({"currentPassword": PASSWORD}, 400), ({**change, "extra": 1}, 400)):
+        assert_problem(server.request("PUT", "/v1/me/password", key=session, json=body), status)
+    assert server.request("PUT", "/v1/me/password", key=session, json=change).status_code == 204
+    # This session stays, the other has ended; the old password no longer logs in, the new one does.
+    assert server.get("/v1/events", key=session).status_code == 200
+    assert_problem(server.get("/v1/events", key=other), 401, "unauthenticated")
+    advance(server, 120)  # past the back-off the wrong password earned
+    assert_problem(first_step(server, user), 401, "unauthenticated")
+    advance(server, 120)
+    assert first_step(server, user, password=NEW_PASSWORD).status_code == 200
+    # API keys have no password.
+    assert_problem(server.request("PUT", "/v1/me/password", json=change), 403, "forbidden")
+
+
+def test_new_recovery_codes_replace_the_old_ones(users_server) -> None:
+    server = users_server
+    user = new_user(server, ["reader"])
+    session = login(server, user)
+    assert_problem(server.post("/v1/me/recovery-codes", key=session, json={"code": "12345"}), 400)
+    assert_problem(server.post("/v1/me/recovery-codes", key=session, json={"code": "000000" if totp(user["secret"], server_now(server)) != "000000" else "111111"}), 422, "verification_failed")
+    code = fresh_code(server, user)
+    response = server.post("/v1/me/recovery-codes", key=session, json={"code": code})
+    assert response.status_code == 200, response.text
+    codes = response.json()["recoveryCodes"]
+    assert len(codes) == 10 and not set(codes) & set(user["recoveryCodes"])
+    # The code that authorised it cannot be used again, neither here nor to log in.
+    assert_problem(server.post("/v1/me/recovery-codes", key=session, json={"code": code}), 422, "verification_failed")
+    advance(server, 120)  # past the back-off the failures above earned
+    assert_problem(open_post(server, "/v1/sessions/second-factor", {"challenge": challenge(server, user), "code": code}), 401)
+    advance(server, 120)
+    # Old codes are dead, new ones work.
+    assert_problem(open_post(server, "/v1/sessions/second-factor", {"challenge": challenge(server, user), "recoveryCode": user["recoveryCodes"][0]}), 401)
+    advance(server, 120)
+    assert open_post(server, "/v1/sessions/second-factor", {"challenge": challenge(server, user), "recoveryCode": codes[0]}).status_code == 201
+
+
+def test_log_out_everywhere(users_server) -> None:
+    server = users_server
+    user = new_user(server, ["reader"])
+    sessions = [login(server, user) for _ in range(3)]
+    assert server.request("DELETE", "/v1/me/sessions", key=sessions[0]).status_code == 204
+    for session in sessions:
+        assert_problem(server.get("/v1/events", key=session), 401, "unauthenticated")
+    assert_problem(server.request("DELETE", "/v1/me/sessions"), 403, "forbidden")
+
+
+def test_an_admin_resets_a_person_who_lost_their_phone(users_server) -> None:
+    server = users_server
+    user = new_user(server, ["sender"])
+    session = login(server, user)
+    reset = server.post(f"/v1/users/{user['id']}/reset")
+    assert reset.status_code == 200, reset.text
+    body = reset.json()
+    assert body["setupToken"].startswith("msu_") and body["user"]["status"] == "invited" and body["user"]["roles"] == ["sender"]
+    # Every session ended; password and authenticator are gone.
+    assert_problem(server.get("/v1/events", key=session), 401, "unauthenticated")
+    assert_problem(first_step(server, user), 401, "unauthenticated")
+    # Setting up again with the new token: a new secret, new codes, the same person.
+    setup = open_post(server, "/v1/user-setup", {"setupToken": body["setupToken"], "password": NEW_PASSWORD})
+    assert setup.status_code == 200, setup.text
+    enrolment = setup.json()
+    assert enrolment["totpSecret"] != user["secret"]
+    confirm = open_post(server, "/v1/user-setup/confirm", {"setupToken": body["setupToken"], "code": totp(enrolment["totpSecret"], server_now(server))})
+    assert confirm.status_code == 200 and confirm.json()["id"] == user["id"], confirm.text
+    again = {**user, "secret": enrolment["totpSecret"]}
+    response = open_post(server, "/v1/sessions/second-factor", {"challenge": challenge_with(server, again, NEW_PASSWORD), "code": fresh_code(server, again)})
+    assert response.status_code == 201, response.text
+    # Only admins reset; a removed user and another organisation's user cannot be reset.
+    assert_problem(server.post(f"/v1/users/{user['id']}/reset", key=response.json()["sessionToken"]), 403, "forbidden")
+    other = server.create_org("Reset Ltd")
+    assert_problem(server.post(f"/v1/users/{user['id']}/reset", key=other["apiKey"]), 404)
+    gone = new_user(server, ["reader"])
+    assert server.request("DELETE", f"/v1/users/{gone['id']}").status_code == 204
+    assert_problem(server.post(f"/v1/users/{gone['id']}/reset"), 409, "conflict")
+
+
+def challenge_with(server, user: dict, password: str) -> str:
+    response = first_step(server, user, password=password)
+    assert response.status_code == 200, response.text
+    return response.json()["challenge"]

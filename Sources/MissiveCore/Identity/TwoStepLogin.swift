@@ -117,7 +117,7 @@ public struct TwoStepLogin: Sendable {
         user.failedLogins >= throttle.lockAfter
     }
 
-    private func liveSession(_ token: String) async throws -> LoginSession? {
+    func liveSession(_ token: String) async throws -> LoginSession? {
         guard SessionToken.isWellFormed(token), let session = try await store.session(tokenHash: SessionToken.hash(token)),
               session.endedAt == nil, session.user.status == .active,
               !sessions.isExpired(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: clock.now())
@@ -127,7 +127,7 @@ public struct TwoStepLogin: Sendable {
 
     /// Claims an attempt (counted as a failure until it succeeds), or refuses one the
     /// throttle does not allow now, without checking anything.
-    private func claimAttempt(of id: UserID) async throws -> LoginAttempt {
+    func claimAttempt(of id: UserID) async throws -> LoginAttempt {
         let attempt = try await store.claimLoginAttempt(of: id, at: clock.now(), throttle: throttle)
         switch attempt.decision {
         case .allowed:

@@ -54,6 +54,17 @@ public struct UserAccounts: Sendable {
         return Invitation(user: user, setupToken: token, expiresAt: expiresAt)
     }
 
+    /// Starts a person over (a lost phone, a forgotten password): a new setup token, valid
+    /// like an invitation's; password, authenticator and recovery codes are forgotten and
+    /// every session ends. The person keeps their id, email and roles.
+    public func reset(_ id: UserID, organisation: OrganisationID) async throws -> Invitation {
+        let token = BearerSecret.mint(prefix: Self.setupTokenPrefix)
+        let now = clock.now()
+        let expiresAt = now.addingTimeInterval(setupLifetime)
+        let user = try await store.resetUser(id, organisation: organisation, setupTokenHash: BearerSecret.hash(token), setupExpiresAt: expiresAt, at: now)
+        return Invitation(user: user, setupToken: token, expiresAt: expiresAt)
+    }
+
     /// Sets the password and creates the TOTP secret and recovery codes of an invited
     /// person. Repeating it before confirming replaces all three.
     public func setUp(setupToken: String, password: String) async throws -> Enrolment {

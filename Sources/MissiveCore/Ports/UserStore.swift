@@ -55,4 +55,16 @@ public protocol UserStore: Sendable {
     func touchSession(tokenHash: String, at date: Date) async throws
     /// Ends a session (logout).
     func endSession(tokenHash: String, at date: Date) async throws
+
+    /// Puts a user back to `invited` with a new setup token: password, authenticator and
+    /// recovery codes are forgotten, failed logins cleared, every session and challenge
+    /// ended. `conflict` for a removed user.
+    func resetUser(_ id: UserID, organisation: OrganisationID, setupTokenHash: String, setupExpiresAt: Date, at date: Date) async throws -> User
+    /// Replaces an active user's password hash and ends their sessions except `keeping`.
+    func changePassword(of id: UserID, passwordHash: String, keeping sessionTokenHash: String, at date: Date) async throws
+    /// Replaces an active user's recovery codes, recording the TOTP step that authorised it;
+    /// false, with nothing changed, when that step (or a later one) was used already.
+    func replaceRecoveryCodes(of id: UserID, hashes: [String], totpStep: Int) async throws -> Bool
+    /// Ends every live session of a user; returns how many.
+    func endSessions(of id: UserID, at date: Date) async throws -> Int
 }
