@@ -1,6 +1,7 @@
 """Tenant isolation, as a matrix over the spec: every REST operation that names a resource
 by id is called by organisation B with the ids of organisation A's envelope, evidence,
-webhook, API key, user and mailbox letter, and must answer 404 and leave A's data as it was.
+webhook, API key, user and mailbox letter, with an API key and with a person's login session,
+and must answer 404 and leave A's data as it was.
 Collections (lists, the event feed) show B nothing of A's. A new operation with a path
 parameter fails this test until it is added to the matrix. SOAP and SMTP: B cannot read,
 cancel or take evidence of A's envelope, and cannot relay from A's sender domain."""
@@ -19,6 +20,7 @@ from zeep.exceptions import Fault
 from zeep.transports import Transport
 
 from missive_testkit import REPO_ROOT, make_pdf, wait_for_events, wait_until
+from test_users import challenge, new_user
 
 # operationId -> (method, path with A's ids filled in, body) for every operation with a path parameter.
 def matrix(a: dict) -> dict:
@@ -76,10 +78,17 @@ def test_every_operation_on_another_tenants_ids_is_404(shared_server, tmp_path) 
     b = requests.post(f"{server.url}/v1/registrations", timeout=30, json={
         "legalName": "Fremd AG", "postalAddress": {"name": "Fremd AG", "street": "Weg", "houseNumber": "1", "postcode": "6003", "town": "Luzern"}}).json()
     other_mailbox = server.recipient("digital-never-opens")["mailboxKey"]
-    for operation, (method, path, who) in cases.items():
-        body = who if isinstance(who, dict) else None
-        response = server.request(method, path, key=other_mailbox if who == "mailbox" else b["testKey"], json=body)
-        assert response.status_code == 404, (operation, response.status_code, response.text[:200])
+    # ... and a person of B with every role, logged in with a session (second step by recovery code,
+    # which needs no clock move on this shared server).
+    person = new_user(server, ["admin", "sender", "reader", "auditor"], key=b["testKey"])
+    second = server.request("POST", "/v1/sessions/second-factor", key="",
+                            json={"challenge": challenge(server, person), "recoveryCode": person["recoveryCodes"][0]})
+    assert second.status_code == 201, second.text
+    for credential in (b["testKey"], second.json()["sessionToken"]):
+        for operation, (method, path, who) in cases.items():
+            body = who if isinstance(who, dict) else None
+            response = server.request(method, path, key=other_mailbox if who == "mailbox" else credential, json=body)
+            assert response.status_code == 404, (operation, credential[:4], response.status_code, response.text[:200])
 
     # A's data is as it was.
     assert server.envelope(envelope["id"])["status"] in ("delivered", "consulted")
