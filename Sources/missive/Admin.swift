@@ -88,6 +88,75 @@ struct KeyCommand: AsyncParsableCommand {
     }
 }
 
+/// `missive user …`: the people of an organisation, for the operator who bootstraps the
+/// first admin person (afterwards admins use `/v1/users`).
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "People of an organisation and their login.", subcommands: [Invite.self, List.self, Reset.self, Unlock.self])
+
+    static func accounts(_ store: SQLiteStore) -> UserAccounts {
+        UserAccounts(store: store, sealer: store.sealer, clock: SystemWallClock())
+    }
+
+    static func organisation(_ raw: String) throws -> OrganisationID {
+        guard let id = OrganisationID(rawValue: raw) else { throw ValidationError("Not an organisation id.") }
+        return id
+    }
+
+    static func printInvitation(_ invitation: UserAccounts.Invitation) throws {
+        try printJSON([
+            "userId": invitation.user.id.rawValue, "email": invitation.user.email, "roles": invitation.user.roles.names,
+            "setupToken": invitation.setupToken, "setupExpiresAt": ISO8601DateFormatter().string(from: invitation.expiresAt),
+            "next": "POST /v1/user-setup {\"setupToken\", \"password\"}, then POST /v1/user-setup/confirm {\"setupToken\", \"code\"}",
+        ])
+    }
+
+    struct Invite: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Invite a person and print their one-time setup token (valid 7 days).")
+        @OptionGroup var data: DataOptions
+        @Option(help: "org_… id.") var organisation: String
+        @Option(help: "The person's email (their login name).") var email: String
+        @Option(name: .customLong("role"), help: "admin, sender, reader or auditor; repeat for several.") var roles: [String] = ["admin"]
+        func run() async throws {
+            guard let chosen = Roles(names: roles), !chosen.isEmpty else { throw ValidationError("Roles are admin, sender, reader and auditor.") }
+            try UserCommand.printInvitation(try await UserCommand.accounts(try openStore(data)).invite(email: email, roles: chosen, organisation: try UserCommand.organisation(organisation)))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List an organisation's people (no secrets).")
+        @OptionGroup var data: DataOptions
+        @Option(help: "org_… id.") var organisation: String
+        func run() async throws {
+            for user in try await openStore(data).users(of: try UserCommand.organisation(organisation)) {
+                print("\(user.id.rawValue)  \(user.status.rawValue)  \(user.roles.names.joined(separator: ","))  \(user.email)\(user.failedLogins > 0 ? "  failed logins: \(user.failedLogins)" : "")")
+            }
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a person over: new setup token; password, authenticator and sessions end.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "org_… id.") var organisation: String
+        @Argument(help: "usr_… id.") var user: String
+        func run() async throws {
+            guard let id = UserID(rawValue: user) else { throw ValidationError("Not a user id.") }
+            try UserCommand.printInvitation(try await UserCommand.accounts(try openStore(data)).reset(id, organisation: try UserCommand.organisation(organisation)))
+        }
+    }
+
+    struct Unlock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lift a person's lock after too many failed logins.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "org_… id.") var organisation: String
+        @Argument(help: "usr_… id.") var user: String
+        func run() async throws {
+            guard let id = UserID(rawValue: user) else { throw ValidationError("Not a user id.") }
+            _ = try await openStore(data).unlockUser(id, organisation: try UserCommand.organisation(organisation))
+            print("unlocked \(user)")
+        }
+    }
+}
+
 /// `missive directory …`
 struct DirectoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "directory", abstract: "The recipient directory and mailboxes.", subcommands: [Add.self, List.self])

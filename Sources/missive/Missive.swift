@@ -9,7 +9,7 @@ struct Missive: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "missive",
         abstract: "Binding digital letters: accept over REST, deliver by ePost, eBill or print, prove every step.",
-        subcommands: [Serve.self, Send.self, Verify.self, OrganisationCommand.self, KeyCommand.self, DirectoryCommand.self, AliasCommand.self]
+        subcommands: [Serve.self, Send.self, Verify.self, OrganisationCommand.self, KeyCommand.self, UserCommand.self, DirectoryCommand.self, AliasCommand.self]
     )
 }
 

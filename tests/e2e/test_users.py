@@ -13,6 +13,8 @@ challenges and sessions expire; the last admin user stays; another organisation'
 from __future__ import annotations
 
 import base64
+import json
+import subprocess
 import hashlib
 import hmac
 import struct
@@ -482,3 +484,35 @@ def challenge_with(server, user: dict, password: str) -> str:
     response = first_step(server, user, password=password)
     assert response.status_code == 200, response.text
     return response.json()["challenge"]
+
+
+def cli(server, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(server.binary), *args, "--data-dir", str(server.data_dir)], capture_output=True, text=True, timeout=60)
+
+
+def test_the_operator_bootstraps_the_first_admin_person_from_the_command_line(users_server) -> None:
+    server = users_server
+    org = server.create_org("Bootstrap AG")["organisationId"]
+    out = cli(server, "user", "invite", "--organisation", org, "--email", "first.admin@bootstrap.ch")
+    assert out.returncode == 0, out.stderr
+    invited = json.loads(out.stdout[out.stdout.find("{"):out.stdout.rfind("}") + 1])
+    assert invited["roles"] == ["admin"] and invited["setupToken"].startswith("msu_")
+    setup = open_post(server, "/v1/user-setup", {"setupToken": invited["setupToken"], "password": PASSWORD})
+    assert setup.status_code == 200, setup.text
+    secret = setup.json()["totpSecret"]
+    assert open_post(server, "/v1/user-setup/confirm", {"setupToken": invited["setupToken"], "code": totp(secret, server_now(server))}).status_code == 200
+    person = {"id": invited["userId"], "email": "first.admin@bootstrap.ch", "secret": secret, "organisationId": org}
+    session = login(server, person)
+    assert [u["email"] for u in server.get("/v1/users", key=session).json()["items"]] == ["first.admin@bootstrap.ch"]
+
+    listed = cli(server, "user", "list", "--organisation", org)
+    assert listed.returncode == 0 and invited["userId"] in listed.stdout and "active" in listed.stdout and "msu_" not in listed.stdout, listed
+    reset = cli(server, "user", "reset", "--organisation", org, invited["userId"])
+    assert reset.returncode == 0 and '"setupToken"' in reset.stdout, reset.stderr
+    assert_problem(server.get("/v1/users", key=session), 401, "unauthenticated")
+    # Bad input: a wrong role, an unknown organisation or user.
+    for args in (("user", "invite", "--organisation", org, "--email", "x@bootstrap.ch", "--role", "owner"),
+                 ("user", "reset", "--organisation", org, "usr_00000000000000000000000000"),
+                 ("user", "list", "--organisation", "not-an-org")):
+        failed = cli(server, *args)
+        assert failed.returncode != 0 and failed.stderr.strip(), (args, failed.stdout)
