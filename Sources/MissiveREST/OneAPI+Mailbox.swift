@@ -44,7 +44,7 @@ extension OneAPI {
     }
 
     public func checkReachability(_ input: Operations.CheckReachability.Input) async throws -> Operations.CheckReachability.Output {
-        _ = try RequestPrincipal.organisation(Roles.readers)
+        let (organisation, _, _) = try RequestPrincipal.organisation(Roles.readers)
         let query = input.query
         for (value, max, name) in [(query.ePostAddress, 254, "ePostAddress"), (query.uid, 20, "uid"), (query.eBillId, 32, "eBillId"), (query.name, 100, "name"), (query.street, 100, "street"), (query.houseNumber, 20, "houseNumber"), (query.postcode, 16, "postcode"), (query.town, 100, "town"), (query.country, 2, "country")] {
             try Self.check(value, max: max, name)
@@ -64,7 +64,7 @@ extension OneAPI {
         let kind = query.kind.flatMap { EnvelopeKind(rawValue: $0.rawValue) } ?? .letter
         var answer: Reachability
         do {
-            answer = try await postOffice.reachability(of: recipient, kind: kind)
+            answer = try await postOffice.reachability(of: recipient, kind: kind, organisation: organisation)
         } catch let error as MissiveError where error.code == .invalidField {
             // A check, not a submission: an uncheckable recipient is simply not reachable.
             let reason = Reason(code: "invalid_recipient", text: error.reason)
@@ -78,7 +78,7 @@ extension OneAPI {
     }
 
     public func checkReachabilityBatch(_ input: Operations.CheckReachabilityBatch.Input) async throws -> Operations.CheckReachabilityBatch.Output {
-        _ = try RequestPrincipal.organisation(Roles.readers)
+        let (organisation, _, _) = try RequestPrincipal.organisation(Roles.readers)
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         guard (1...Self.maxReachabilityItems).contains(body.items.count) else {
             throw MissiveError(.invalidRequest, "items has 1 to \(Self.maxReachabilityItems) entries.", pointer: "/items")
@@ -99,7 +99,7 @@ extension OneAPI {
             }
         }
         let kind = body.kind.flatMap { EnvelopeKind(rawValue: $0.rawValue) } ?? .letter
-        let answers = try await postOffice.reachability(of: recipients, kind: kind)
+        let answers = try await postOffice.reachability(of: recipients, kind: kind, organisation: organisation)
         let items = zip(body.items, answers).enumerated().map { index, pair in
             let wire = Wire.reachability(pair.1)
             return Components.Schemas.ReachabilityBatchAnswer(

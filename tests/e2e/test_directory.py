@@ -196,3 +196,22 @@ def test_sending_follows_the_directory_answer(shared_server, pdf: bytes) -> None
     digital = s.submit_ok({"recipient": {"postal": {**hans["postal"], "houseNumber": "3"}}}, pdf)["id"]
     assert [e["channel"] for e in wait_for_events(s, printed, ["accepted", "routed"]) if e["type"] == "routed"] == ["physical"]
     assert [e["channel"] for e in wait_for_events(s, digital, ["accepted", "routed", "delivered"]) if e["type"] == "routed"] == ["epost"]
+
+
+def test_only_verified_organisations_may_look_into_the_directory(shared_server) -> None:
+    """The directory tells who has a digital mailbox: a registered organisation that has not
+    entered its verification code yet is refused, with its test key too."""
+    s = shared_server
+    new = requests.post(f"{s.url}/v1/registrations", timeout=30, json={
+        "legalName": "Neugier AG", "postalAddress": {"name": "Neugier AG", "street": "Weg", "houseNumber": "3", "postcode": "6003", "town": "Luzern"}}).json()
+    anna = s.recipient("digital")["recipient"]
+    for key in (new["testKey"], new["liveKey"]):
+        assert_problem(s.get("/v1/reachability", params={"ePostAddress": anna["postal"]["name"].replace(" ", ".").lower() + "@epost.sandbox.missive.ch"}, key=key),
+                       403, "organisation_not_verified")
+        assert_problem(s.post("/v1/reachability-checks", json={"items": [{"recipient": anna}]}, key=key), 403, "organisation_not_verified")
+    session = requests.Session()
+    session.auth = (new["organisation"]["id"], new["testKey"])
+    service = Client(f"{s.url}/soap?wsdl", transport=Transport(session=session)).bind("MissiveService", "MissiveSoap12")
+    with pytest.raises(Fault) as fault:
+        service.CheckReachabilityBatch(item=[{"recipient": anna}])
+    assert "verified" in fault.value.message

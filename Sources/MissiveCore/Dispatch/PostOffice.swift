@@ -207,7 +207,8 @@ public final class PostOffice: Sendable {
     }
 
     /// Which channel would reach a recipient.
-    public func reachability(of recipient: Recipient, kind: EnvelopeKind) async throws -> Reachability {
+    public func reachability(of recipient: Recipient, kind: EnvelopeKind, organisation: OrganisationID) async throws -> Reachability {
+        try await checkMayReadDirectory(organisation)
         try recipient.validate()
         let match = try await ports.directory.resolve(recipient)
         return Router.reachability(kind: kind, recipient: recipient, match: match)
@@ -215,7 +216,8 @@ public final class PostOffice: Sendable {
 
     /// Checks many recipients in one directory read. A recipient that is not even well-formed
     /// is answered (`invalid_recipient`), not thrown: one bad line never fails the batch.
-    public func reachability(of recipients: [Recipient], kind: EnvelopeKind) async throws -> [Reachability] {
+    public func reachability(of recipients: [Recipient], kind: EnvelopeKind, organisation: OrganisationID) async throws -> [Reachability] {
+        try await checkMayReadDirectory(organisation)
         var answers = [Reachability?](repeating: nil, count: recipients.count)
         var valid: [(index: Int, recipient: Recipient)] = []
         for (index, recipient) in recipients.enumerated() {
@@ -232,6 +234,14 @@ public final class PostOffice: Sendable {
             answers[item.index] = Router.reachability(kind: kind, recipient: item.recipient, match: match)
         }
         return answers.map { $0! }
+    }
+
+    /// The directory tells who has a digital mailbox: only verified organisations may ask
+    /// (test keys included, since the directory is the real one).
+    private func checkMayReadDirectory(_ organisation: OrganisationID) async throws {
+        if let organisations = ports.organisations, try await organisations.organisationState(organisation) == .unverified {
+            throw MissiveError(.organisationNotVerified, "Reachability checks look into the recipient directory; they open once the organisation is verified.")
+        }
     }
 
     // MARK: Recipient actions

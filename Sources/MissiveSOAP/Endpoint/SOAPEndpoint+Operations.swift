@@ -49,10 +49,10 @@ extension SOAPEndpoint {
         case "CheckReachability":
             guard let element = operation.child("recipient") else { throw SOAPFault(.client, "recipient is required.", code: "invalid_request") }
             let kind = try SOAPMapping.enumValue(operation.value("kind"), EnvelopeKind.self, "kind") ?? .letter
-            let answer = try await postOffice.reachability(of: SOAPMapping.recipient(element), kind: kind)
+            let answer = try await postOffice.reachability(of: SOAPMapping.recipient(element), kind: kind, organisation: organisation)
             return "<m:CheckReachabilityResponse>\(SOAPMapping.reachability(answer))</m:CheckReachabilityResponse>"
         case "CheckReachabilityBatch":
-            return try await reachabilityBatch(operation)
+            return try await reachabilityBatch(operation, organisation: organisation)
         case "SetStatusCallback":
             return try await setStatusCallback(operation, organisation: organisation)
         case "RemoveStatusCallback":
@@ -107,7 +107,7 @@ extension SOAPEndpoint {
         return "<m:\(element)>\(fields)</m:\(element)>"
     }
 
-    private func reachabilityBatch(_ operation: SOAPElement) async throws -> String {
+    private func reachabilityBatch(_ operation: SOAPElement, organisation: OrganisationID) async throws -> String {
         let items = operation.children("item")
         guard (1...Self.maxReachabilityItems).contains(items.count) else {
             throw SOAPFault(.client, "A reachability batch has 1 to \(Self.maxReachabilityItems) items.", code: "invalid_request")
@@ -124,7 +124,7 @@ extension SOAPEndpoint {
             }
             recipients.append(SOAPMapping.recipient(recipient))
         }
-        let answers = try await postOffice.reachability(of: recipients, kind: kind)
+        let answers = try await postOffice.reachability(of: recipients, kind: kind, organisation: organisation)
         var results = ""
         for (index, (item, answer)) in zip(items, answers).enumerated() {
             results += "<m:result>\(SOAPWriter.element("index", String(index)))\(item.value("reference").map { SOAPWriter.element("reference", $0) } ?? "")\(SOAPMapping.reachability(answer))</m:result>"
