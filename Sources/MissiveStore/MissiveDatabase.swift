@@ -58,6 +58,11 @@ public struct MissiveDatabase: Sendable {
         migrator.registerMigration("v10") { db in
             try db.execute(sql: Schema.v10)
         }
+        migrator.registerMigration("v11-business-inbox") { db in
+            try db.execute(sql: Schema.v11)
+            try SQLiteStore.migrateBusinessInboxes(db)
+            try db.execute(sql: Schema.v11Indexes)
+        }
         return migrator
     }
 }

@@ -28,6 +28,7 @@ extension SQLiteStore: OrganisationStore {
                 INSERT INTO organisations (id, name, verified, created_at, legal_name, uid, postal, state, state_reason)
                 VALUES (?, ?, 0, ?, ?, ?, ?, 'unverified', 'registered')
                 """, arguments: [id.rawValue, profile.legalName, date.storage, profile.legalName, profile.uid, try JSONColumn.encode(profile.postal)])
+            try Self.syncBusinessInbox(of: id, db)
         }
     }
 
@@ -39,6 +40,8 @@ extension SQLiteStore: OrganisationStore {
                 """, arguments: [profile.legalName, profile.legalName, profile.uid, try JSONColumn.encode(profile.postal), id.rawValue])
             guard db.changesCount == 1 else { throw MissiveError(.notFound, "No such organisation.") }
             try db.execute(sql: "UPDATE verification_letters SET superseded_at = ? WHERE organisation_id = ? AND used_at IS NULL AND superseded_at IS NULL", arguments: [date.storage, id.rawValue])
+            // The business inbox pauses with sending.
+            try Self.syncBusinessInbox(of: id, db)
         }
     }
 
@@ -89,6 +92,8 @@ extension SQLiteStore: OrganisationStore {
             try db.execute(sql: "UPDATE verification_letters SET used_at = ? WHERE id = ? AND organisation_id = ? AND used_at IS NULL AND superseded_at IS NULL", arguments: [date.storage, letter.rawValue, organisation.rawValue])
             guard db.changesCount == 1 else { return false }
             try db.execute(sql: "UPDATE organisations SET state = 'verified', state_reason = NULL, verified = 1 WHERE id = ?", arguments: [organisation.rawValue])
+            // The business inbox resumes, under the now verified UID and address.
+            try Self.syncBusinessInbox(of: organisation, db)
             return true
         }
     }

@@ -56,7 +56,7 @@ struct MissiveDatabaseTests {
                     try MissiveDatabase.migrator.hasCompletedMigrations(db)
                 )
             }
-            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6-encryption", "v7", "v8", "v9", "v10"])
+            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6-encryption", "v7", "v8", "v9", "v10", "v11-business-inbox"])
             #expect(completed)
             #expect(tables.isSuperset(of: ["organisations", "api_keys", "directory_entries", "mailbox_keys", "envelopes", "events", "jobs", "mailbox_letters", "webhooks", "webhook_deliveries", "webhook_attempts", "settings", "wsse_nonces", "sender_domains", "recipient_aliases", "mail_returns", "mail_outbox", "evidence", "evidence_queue", "evidence_document_seals", "verification_letters", "users", "login_challenges", "user_sessions"]))
             let store = SQLiteStore(database: database, sealer: .ephemeral(), logger: .init(label: "test"))
