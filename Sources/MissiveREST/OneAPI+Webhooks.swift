@@ -6,17 +6,22 @@ extension OneAPI {
         let (organisation, _, _) = try RequestPrincipal.organisation(.admin)
         guard case .json(let body) = input.body else { throw MissiveError(.unsupportedMediaType, "Send JSON.") }
         try WebhookSubscription.checkURL(body.url, allowPlainHTTP: settings.allowPlainHTTPWebhooks)
-        if let types = body.eventTypes, types.count > 11 {
-            throw MissiveError(.invalidRequest, "eventTypes has at most 11 entries.", pointer: "/eventTypes")
+        if let types = body.eventTypes, types.count > 12 {
+            throw MissiveError(.invalidRequest, "eventTypes has at most 12 entries.", pointer: "/eventTypes")
+        }
+        let requested = body.eventTypes ?? []
+        let inboxTypes = Array(Set(requested.compactMap { InboxEventType(rawValue: $0.rawValue) })).sorted { $0.rawValue < $1.rawValue }
+        let format = body.format.flatMap { WebhookFormat(rawValue: $0.rawValue) } ?? .standardWebhooks
+        if !inboxTypes.isEmpty, format != .standardWebhooks {
+            throw MissiveError(.invalidField, "letter.received is sent in the standard-webhooks format only.", pointer: "/eventTypes")
         }
         if let description = body.description, description.unicodeScalars.count > 200 {
             throw MissiveError(.invalidField, "description is longer than 200 characters.", pointer: "/description")
         }
         let subscription = WebhookSubscription(
             id: .generate(), organisationID: organisation, url: body.url, description: body.description,
-            eventTypes: Array(Set((body.eventTypes ?? []).compactMap { EventType(rawValue: $0.rawValue) })).sorted { $0.rawValue < $1.rawValue },
-            secret: WebhookSubscription.mintSecret(), createdAt: postOffice.clock.now(),
-            format: body.format.flatMap { WebhookFormat(rawValue: $0.rawValue) } ?? .standardWebhooks
+            eventTypes: Array(Set(requested.compactMap { EventType(rawValue: $0.rawValue) })).sorted { $0.rawValue < $1.rawValue },
+            secret: WebhookSubscription.mintSecret(), createdAt: postOffice.clock.now(), format: format, inboxEventTypes: inboxTypes
         )
         try await postOffice.ports.webhooks.createSubscription(subscription)
         return .created(.init(body: .json(Wire.webhook(subscription, includeSecret: true))))

@@ -81,7 +81,7 @@ enum Wire {
     }
 
     static func webhook(_ subscription: WebhookSubscription, includeSecret: Bool) -> Components.Schemas.Webhook {
-        .init(id: subscription.id.rawValue, url: subscription.url, description: subscription.description, eventTypes: subscription.eventTypes.map { .init(rawValue: $0.rawValue)! }, createdAt: subscription.createdAt, secret: includeSecret ? subscription.secret : nil, format: .init(rawValue: subscription.format.rawValue)!)
+        .init(id: subscription.id.rawValue, url: subscription.url, description: subscription.description, eventTypes: subscription.eventTypes.map { .init(rawValue: $0.rawValue)! } + subscription.inboxEventTypes.map { .init(rawValue: $0.rawValue)! }, createdAt: subscription.createdAt, secret: includeSecret ? subscription.secret : nil, format: .init(rawValue: subscription.format.rawValue)!)
     }
 
     static func delivery(_ delivery: WebhookDelivery) -> Components.Schemas.WebhookDelivery {

@@ -76,7 +76,7 @@ public final class MissiveHub: Sendable {
         let evidenceKeys = configuration.evidence ? try Self.evidenceKeys(configuration, logger: logger) : nil
         try await store.sealClearWebhookSecrets()
         let postOffice = PostOffice(
-            ports: .init(envelopes: store, directory: store, mailboxes: store, blobs: blobs, webhooks: store, credentials: store, scanner: scanner, evidence: evidenceKeys == nil ? nil : store, organisations: store),
+            ports: .init(envelopes: store, directory: store, mailboxes: store, blobs: blobs, webhooks: store, credentials: store, scanner: scanner, evidence: evidenceKeys == nil ? nil : store, organisations: store, inboxes: store),
             channels: { mode in mode == .test ? testChannels : liveChannels }, clock: clock, rules: rules, logger: logger
         )
         self.postOffice = postOffice
@@ -89,7 +89,10 @@ public final class MissiveHub: Sendable {
         self.listening = listening
 
         let seed = configuration.sandbox ? try await SandboxSeed.ensure(in: store) : nil
-        if let seed { try await seed.ensureSMTP(in: store) }
+        if let seed {
+            try await seed.ensureSMTP(in: store)
+            try await seed.ensureInbox(in: store)
+        }
         let smtpDomain = configuration.effectiveSMTPDomain
         let announcer = SandboxAnnouncer(seed: seed, folder: data, waitsForSMTP: smtpDomain != nil, logger: logger)
         let evidence: (EvidenceKeys, TimeStampAuthority)? = evidenceKeys.map { keys, folder in

@@ -136,10 +136,27 @@ struct SandboxSeed: Codable, Sendable {
         }
     }
 
+    /// The demo organisation's profile: verified by the operator, so its business inbox is
+    /// reachable at once by this UID (letters sent to it with a test key appear there for
+    /// test keys).
+    static let demoProfile = OrganisationProfile(
+        legalName: "Demo AG (sandbox)", uid: "CHE-109.322.551",
+        postal: PostalAddress(name: "Demo AG (sandbox)", street: "Sandboxweg", houseNumber: "1", postcode: "3000", town: "Bern")
+    )
+
+    /// Gives the demo organisation its verified profile (and so a reachable business inbox)
+    /// if it has none yet; data folders seeded before business inboxes get it on start.
+    func ensureInbox(in store: SQLiteStore) async throws {
+        let organisation = OrganisationID(unchecked: organisationId)
+        guard try await store.organisation(organisation)?.profile == nil else { return }
+        try await store.setVouchedProfile(Self.demoProfile, for: organisation)
+    }
+
     /// Writes `sandbox.json` (atomically) once the server listens.
     func write(to directory: URL, httpURL: String, smtp: SMTPInfo? = nil, trustAnchor: String? = nil) throws {
         var object: [String: AnyCodable] = [
             "httpURL": .string(httpURL), "apiKey": .string(apiKey), "organisationId": .string(organisationId),
+            "organisationUid": .string(Self.demoProfile.uid ?? ""),
         ]
         if let trustAnchor { object["trustAnchor"] = .string(trustAnchor) }
         if let smtp {

@@ -58,6 +58,11 @@ public struct MissiveDatabase: Sendable {
         migrator.registerMigration("v10") { db in
             try db.execute(sql: Schema.v10)
         }
+        migrator.registerMigration("v11-business-inbox") { db in
+            try db.execute(sql: Schema.v11)
+            try SQLiteStore.migrateBusinessInboxes(db)
+            try db.execute(sql: Schema.v11Indexes)
+        }
         migrator.registerMigration("v12-directory-keys") { db in
             try db.execute(sql: Schema.v12DirectoryKeys)
             for row in try Row.fetchAll(db, sql: "SELECT id, postal FROM directory_entries WHERE postal IS NOT NULL") {

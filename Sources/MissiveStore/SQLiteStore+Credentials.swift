@@ -84,6 +84,7 @@ extension SQLiteStore: CredentialStore {
         try await write { db in
             try db.execute(sql: "INSERT INTO organisations (id, name, verified, created_at) VALUES (?, ?, 1, ?)", arguments: [id.rawValue, name, Date().storage])
             try Self.insertKey(keyID, organisation: id, secret: secret, sealed: sealed, mode: mode, name: "first key", db)
+            try Self.syncBusinessInbox(of: id, db)
         }
         return CreatedOrganisation(organisationID: id, apiKey: secret, keyID: keyID)
     }

@@ -50,12 +50,13 @@ extension SQLiteStore: EnvelopeStore {
         if EvidenceRecord.Event(event.type) != nil {
             try db.execute(sql: "INSERT OR IGNORE INTO evidence_queue (event_id, envelope_id, organisation_id, next_attempt_at) VALUES (?, ?, ?, ?)", arguments: [event.id.rawValue, event.envelopeID.rawValue, event.organisationID.rawValue, event.at.storage])
         }
-        let subscriptions = try Row.fetchAll(db, sql: "SELECT id, event_types FROM webhooks WHERE organisation_id = ?", arguments: [event.organisationID.rawValue])
+        let subscriptions = try Row.fetchAll(db, sql: "SELECT id, event_types, inbox_event_types FROM webhooks WHERE organisation_id = ?", arguments: [event.organisationID.rawValue])
         guard !subscriptions.isEmpty else { return }
         let payload = WebhookMessage.body(for: event)
         for subscription in subscriptions {
             let types = try JSONColumn.decode([EventType].self, subscription["event_types"]) ?? []
-            guard types.isEmpty || types.contains(event.type) else { continue }
+            let inboxTypes = try JSONColumn.decode([InboxEventType].self, subscription["inbox_event_types"]) ?? []
+            guard WebhookSubscription.wantsStatusEvent(event.type, eventTypes: types, inboxEventTypes: inboxTypes) else { continue }
             try db.execute(sql: """
                 INSERT INTO webhook_deliveries (id, webhook_id, organisation_id, event_id, envelope_id, event_type, payload, status, next_attempt_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)

@@ -8,14 +8,19 @@ extension SQLiteStore: MailboxStore {
             if let existing = try Row.fetchOne(db, sql: "SELECT * FROM mailbox_letters WHERE envelope_id = ?", arguments: [letter.envelopeID.rawValue]) {
                 return try Self.letter(existing)
             }
+            // The arrival number orders the business inbox's export feed: one writer at a time,
+            // so numbers are given in commit order and a reader's cursor never skips a letter.
             try db.execute(sql: """
-                INSERT INTO mailbox_letters (id, mailbox_id, envelope_id, organisation_id, sender_name, kind, title, delivered_at, consulted_at, document, attachment_count, document_key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO mailbox_letters (id, mailbox_id, envelope_id, organisation_id, sender_name, kind, title, delivered_at, consulted_at, document, attachment_count, document_key,
+                    mode, sender_uid, sender_key, title_key, arrival)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(arrival), 0) + 1 FROM mailbox_letters WHERE mailbox_id = ?))
                 """, arguments: [
                     letter.id.rawValue, letter.mailboxID.rawValue, letter.envelopeID.rawValue, letter.organisationID.rawValue,
                     letter.senderName, letter.kind.rawValue, letter.title, letter.deliveredAt.storage, letter.consultedAt?.storage,
                     try JSONColumn.encode(letter.document), letter.attachmentCount, letter.documentKey,
+                    letter.mode.rawValue, letter.senderUID, SearchKey.fold(letter.senderName), SearchKey.fold(letter.title ?? ""), letter.mailboxID.rawValue,
                 ])
+            try Self.enqueueLetterReceived(letter, db)
             return letter
         }
     }
@@ -49,6 +54,10 @@ extension SQLiteStore: MailboxStore {
         try await read { db in try String.fetchOne(db, sql: "SELECT name FROM organisations WHERE id = ?", arguments: [id.rawValue]) }
     }
 
+    public func organisationUID(_ id: OrganisationID) async throws -> String? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT uid FROM organisations WHERE id = ?", arguments: [id.rawValue]) }
+    }
+
     static func letter(_ row: Row) throws -> MailboxLetter {
         guard let document = try JSONColumn.decode(DocumentRef.self, row["document"]) else { throw MissiveError(.unavailable, "Corrupt letter row.") }
         return MailboxLetter(
@@ -56,7 +65,8 @@ extension SQLiteStore: MailboxStore {
             envelopeID: EnvelopeID(unchecked: row["envelope_id"]), organisationID: OrganisationID(unchecked: row["organisation_id"]),
             senderName: row["sender_name"], kind: EnvelopeKind(rawValue: row["kind"]) ?? .letter, title: row["title"],
             deliveredAt: row.date("delivered_at"), consultedAt: row.optionalDate("consulted_at"), document: document,
-            attachmentCount: row["attachment_count"], documentKey: row["document_key"]
+            attachmentCount: row["attachment_count"], documentKey: row["document_key"],
+            senderUID: row["sender_uid"], mode: Mode(rawValue: row["mode"]) ?? .live
         )
     }
 }

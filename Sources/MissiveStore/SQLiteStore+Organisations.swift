@@ -24,21 +24,26 @@ extension SQLiteStore: OrganisationStore {
 
     public func register(_ id: OrganisationID, profile: OrganisationProfile, at date: Date) async throws {
         try await write { db in
+            try Self.refuseTakenUID(profile.uid, besides: id, db)
             try db.execute(sql: """
                 INSERT INTO organisations (id, name, verified, created_at, legal_name, uid, postal, state, state_reason)
                 VALUES (?, ?, 0, ?, ?, ?, ?, 'unverified', 'registered')
                 """, arguments: [id.rawValue, profile.legalName, date.storage, profile.legalName, profile.uid, try JSONColumn.encode(profile.postal)])
+            try Self.syncBusinessInbox(of: id, db)
         }
     }
 
     public func changeProfile(_ id: OrganisationID, to profile: OrganisationProfile, at date: Date) async throws {
         try await write { db in
+            try Self.refuseTakenUID(profile.uid, besides: id, db)
             try db.execute(sql: """
                 UPDATE organisations SET name = ?, legal_name = ?, uid = ?, postal = ?, state = 'unverified', state_reason = 'profile_changed', verified = 0
                 WHERE id = ?
                 """, arguments: [profile.legalName, profile.legalName, profile.uid, try JSONColumn.encode(profile.postal), id.rawValue])
             guard db.changesCount == 1 else { throw MissiveError(.notFound, "No such organisation.") }
             try db.execute(sql: "UPDATE verification_letters SET superseded_at = ? WHERE organisation_id = ? AND used_at IS NULL AND superseded_at IS NULL", arguments: [date.storage, id.rawValue])
+            // The business inbox pauses with sending.
+            try Self.syncBusinessInbox(of: id, db)
         }
     }
 
@@ -88,8 +93,22 @@ extension SQLiteStore: OrganisationStore {
         try await write { db in
             try db.execute(sql: "UPDATE verification_letters SET used_at = ? WHERE id = ? AND organisation_id = ? AND used_at IS NULL AND superseded_at IS NULL", arguments: [date.storage, letter.rawValue, organisation.rawValue])
             guard db.changesCount == 1 else { return false }
+            // Two registrations under one UID: the first to verify holds it.
+            try Self.refuseTakenUID(try String.fetchOne(db, sql: "SELECT uid FROM organisations WHERE id = ?", arguments: [organisation.rawValue]), besides: organisation, db)
             try db.execute(sql: "UPDATE organisations SET state = 'verified', state_reason = NULL, verified = 1 WHERE id = ?", arguments: [organisation.rawValue])
+            // The business inbox resumes, under the now verified UID and address.
+            try Self.syncBusinessInbox(of: organisation, db)
             return true
+        }
+    }
+
+    /// A UID names one company: once an organisation verified under it, nobody else registers,
+    /// moves to or verifies under it (its business inbox would otherwise be ambiguous).
+    static func refuseTakenUID(_ uid: String?, besides id: OrganisationID, _ db: Database) throws {
+        guard let uid else { return }
+        let taken = try Bool.fetchOne(db, sql: "SELECT 1 FROM organisations WHERE uid = ? AND id != ? AND state = 'verified'", arguments: [uid, id.rawValue])
+        guard taken == nil else {
+            throw MissiveError(.conflict, "Another verified organisation holds this UID; if it is yours, contact the operator.", pointer: "/uid")
         }
     }
 }

@@ -21,9 +21,10 @@ extension SQLiteStore: WebhookStore {
     /// The signing secret is stored sealed under the operator's secrets key (bound to the
     /// subscription id); the clear-text column stays empty.
     static func insert(_ subscription: WebhookSubscription, sealed: Data, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO webhooks (id, organisation_id, url, description, event_types, secret, secret_sealed, created_at, format) VALUES (?, ?, ?, ?, ?, '', ?, ?, ?)", arguments: [
+        try db.execute(sql: "INSERT INTO webhooks (id, organisation_id, url, description, event_types, inbox_event_types, secret, secret_sealed, created_at, format) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)", arguments: [
             subscription.id.rawValue, subscription.organisationID.rawValue, subscription.url, subscription.description,
-            try JSONColumn.encode(subscription.eventTypes), sealed, subscription.createdAt.storage, subscription.format.rawValue,
+            try JSONColumn.encode(subscription.eventTypes), try JSONColumn.encode(subscription.inboxEventTypes),
+            sealed, subscription.createdAt.storage, subscription.format.rawValue,
         ])
     }
 
@@ -134,7 +135,8 @@ extension SQLiteStore: WebhookStore {
         WebhookSubscription(
             id: WebhookID(unchecked: row["id"]), organisationID: OrganisationID(unchecked: row["organisation_id"]),
             url: row["url"], description: row["description"], eventTypes: try JSONColumn.decode([EventType].self, row["event_types"]) ?? [],
-            secret: try secret(row), createdAt: row.date("created_at"), format: WebhookFormat(rawValue: row["format"]) ?? .standardWebhooks
+            secret: try secret(row), createdAt: row.date("created_at"), format: WebhookFormat(rawValue: row["format"]) ?? .standardWebhooks,
+            inboxEventTypes: try JSONColumn.decode([InboxEventType].self, row["inbox_event_types"]) ?? []
         )
     }
 

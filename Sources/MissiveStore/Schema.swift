@@ -331,6 +331,30 @@ enum Schema {
     CREATE INDEX user_sessions_by_user ON user_sessions(user_id);
     """
 
+    /// v11-business-inbox: a mailbox per organisation (its `business` directory entry and the
+    /// mailbox behind it); letters keep their envelope's mode, the sender's UID, folded search
+    /// keys for sender and title, and an arrival number per mailbox (the export feed's order);
+    /// webhooks may ask for inbox events. The rows are filled by
+    /// `SQLiteStore.migrateBusinessInboxes` before `v11Indexes`.
+    static let v11 = """
+    CREATE TABLE business_inboxes (
+        organisation_id TEXT PRIMARY KEY REFERENCES organisations(id),
+        mailbox_id TEXT NOT NULL UNIQUE,
+        directory_entry_id TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    ALTER TABLE mailbox_letters ADD COLUMN mode TEXT NOT NULL DEFAULT 'live';
+    ALTER TABLE mailbox_letters ADD COLUMN sender_uid TEXT;
+    ALTER TABLE mailbox_letters ADD COLUMN sender_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE mailbox_letters ADD COLUMN title_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE mailbox_letters ADD COLUMN arrival INTEGER;
+    ALTER TABLE webhooks ADD COLUMN inbox_event_types TEXT NOT NULL DEFAULT '[]';
+    """
+
+    static let v11Indexes = """
+    CREATE UNIQUE INDEX letters_by_arrival ON mailbox_letters(mailbox_id, arrival);
+    """
+
     /// Directory matching tolerant of name order and salutations, and of a missing house
     /// number (`street_key`); the keys of existing entries are recomputed by the migration.
     static let v12DirectoryKeys = """

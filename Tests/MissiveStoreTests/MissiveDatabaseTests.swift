@@ -56,7 +56,7 @@ struct MissiveDatabaseTests {
                     try MissiveDatabase.migrator.hasCompletedMigrations(db)
                 )
             }
-            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6-encryption", "v7", "v8", "v9", "v10", "v12-directory-keys"])
+            #expect(migrations == ["v1", "v2", "v3", "v4", "v5", "v6-encryption", "v7", "v8", "v9", "v10", "v11-business-inbox", "v12-directory-keys"])
             #expect(completed)
             #expect(tables.isSuperset(of: ["organisations", "api_keys", "directory_entries", "mailbox_keys", "envelopes", "events", "jobs", "mailbox_letters", "webhooks", "webhook_deliveries", "webhook_attempts", "settings", "wsse_nonces", "sender_domains", "recipient_aliases", "mail_returns", "mail_outbox", "evidence", "evidence_queue", "evidence_document_seals", "verification_letters", "users", "login_challenges", "user_sessions"]))
             let store = SQLiteStore(database: database, sealer: .ephemeral(), logger: .init(label: "test"))
@@ -94,5 +94,40 @@ struct MissiveDatabaseTests {
         #expect(try await store.principal(forSecretHash: BearerSecret.hash("mk_test_old")) == .organisation(organisation, key: APIKeyID(unchecked: "key_01KB0000000000000000000000"), mode: .test, roles: .all))
         #expect(try await store.digestCredentials(of: organisation).isEmpty)
         #expect(try await store.subscriptions(of: organisation).map(\.format) == [.standardWebhooks])
+    }
+
+    @Test("a v10 database migrates to v11: every organisation gets a business inbox, letters keep their mode and get arrival numbers and search keys")
+    func migrationToBusinessInboxes() async throws {
+        let folder = try StoreFixture.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("missive.sqlite").path
+        let verified = OrganisationID(unchecked: "org_01KB0000000000000000000001")
+        let paused = OrganisationID(unchecked: "org_01KB0000000000000000000002")
+        let mailbox = MailboxID(unchecked: "mbx_01KB0000000000000000000001")
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try MissiveDatabase.migrator.migrate(queue, upTo: "v10")
+            try await queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO organisations (id, name, verified, created_at, legal_name, uid, postal, state) VALUES
+                    (?, 'Alt AG', 1, 0, 'Alt AG', 'CHE-100.200.300', ?, 'verified'), (?, 'Umzug AG', 0, 1, 'Umzug AG', 'CHE-100.200.301', NULL, 'unverified')
+                    """, arguments: [verified.rawValue, try JSONColumn.encode(StoreFixture.address), paused.rawValue])
+                for (index, (seconds, mode)) in [(20.0, "live"), (10, "test"), (30, "live")].enumerated() {
+                    try db.execute(sql: "INSERT INTO envelopes (id, organisation_id, principal, mode, ingress, request_hash, kind, recipient, documents, policy, print, status, created_at, updated_at) VALUES (?, ?, 'k', ?, 'rest', 'h', 'letter', '{}', '[]', '{}', '{}', 'delivered', 0, 0)", arguments: ["env_\(index)", verified.rawValue, mode])
+                    try db.execute(sql: "INSERT INTO mailbox_letters (id, mailbox_id, envelope_id, organisation_id, sender_name, kind, title, delivered_at, document, attachment_count) VALUES (?, ?, ?, ?, 'Stadt Zürich', 'letter', 'Größe', ?, ?, 0)", arguments: [
+                        "ltr_\(index)", mailbox.rawValue, "env_\(index)", verified.rawValue, seconds, try JSONColumn.encode(StoreFixture.mainDocument),
+                    ])
+                }
+            }
+        }
+        let store = try StoreFixture.openStore(path: path)
+        let inbox = try #require(try await store.businessInbox(of: verified))
+        #expect(inbox.active && inbox.uid == "CHE-100.200.300" && inbox.postal == StoreFixture.address)
+        let pausedInbox = try #require(try await store.businessInbox(of: paused))
+        #expect(!pausedInbox.active && pausedInbox.uid == nil)
+        let feed = try await store.inboxFeed(mailbox, mode: .live, after: .start, limit: 10)
+        #expect(feed.map(\.0.id.rawValue) == ["ltr_0", "ltr_2"] && feed.map(\.1.arrival) == [2, 3])
+        #expect(try await store.inboxFeed(mailbox, mode: .test, after: .start, limit: 10).map(\.1.arrival) == [1])
+        #expect(try await store.searchInbox(mailbox, mode: .live, query: InboxQuery(sender: "zurich", title: "grosse"), after: nil, limit: 10).count == 2)
     }
 }

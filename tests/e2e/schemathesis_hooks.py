@@ -20,10 +20,14 @@ failures. These hooks fix exactly those values - and nothing else - right before
    e.g., the "Authorization missing" scenario would make schemathesis re-label it positive
    and send its default Authorization header again.
 
-3. Opaque cursors (`cursor` on list operations, `after` on the event feed). Only a value
-   the server handed out is a valid cursor; a random string is correctly a 400. Schema-valid
-   random cursors are dropped from the query (the request stays schema-valid); too long ones
-   are kept (they must still be rejected).
+3. Opaque cursors (`cursor` on list operations, `after` on the event feed and the inbox
+   feed). Only a value the server handed out is a valid cursor; a random string is
+   correctly a 400. Schema-valid random cursors are dropped from the query (the request
+   stays schema-valid); too long ones are kept (they must still be rejected).
+
+4. Webhook event types. A subscription in a SOAP format cannot carry the business inbox's
+   `letter.received` (a rule across two fields; `422 invalid_field`). In positive cases
+   with a SOAP format, `letter.received` is taken out of `eventTypes`.
 """
 
 from __future__ import annotations
@@ -91,6 +95,12 @@ def before_call(context, case, kwargs):
             value = case.query.get(name)
             if isinstance(value, str) and len(value) <= max_len:
                 del case.query[name]
+
+    # 4. letter.received only with the standard-webhooks format (positive cases only)
+    if positive and case.method.upper() == "POST" and case.path == "/v1/webhooks" and isinstance(case.body, dict):
+        types = case.body.get("eventTypes")
+        if str(case.body.get("format", "")).startswith("soap") and isinstance(types, list) and "letter.received" in types:
+            case.body["eventTypes"] = [t for t in types if t != "letter.received"]
 
 
 @schemathesis.serializer("application/pdf")

@@ -24,11 +24,20 @@ import requests
 
 from missive_testkit import assert_problem, make_pdf, wait_until
 
-PROFILE = {"legalName": "Muster Treuhand AG", "uid": "CHE-123.456.789",
+PROFILE = {"legalName": "Muster Treuhand AG", "uid": "CHE-246.802.468",
            "postalAddress": {"name": "Muster Treuhand AG", "street": "Seestrasse", "houseNumber": "12", "postcode": "8002", "town": "Zürich"}}
 
 
-def register(server, profile: dict = PROFILE) -> dict:
+def fresh_uid() -> str:
+    digits = f"{uuid.uuid4().int % 10**9:09d}"
+    return f"CHE-{digits[:3]}.{digits[3:6]}.{digits[6:]}"
+
+
+def register(server, profile: dict = PROFILE, keep_uid: bool = False) -> dict:
+    """Registers; each registration gets a UID of its own unless `keep_uid` (a UID names one
+    company: once one organisation verified under it, others are refused)."""
+    if not keep_uid and "uid" in profile:
+        profile = dict(profile, uid=fresh_uid())
     response = requests.post(f"{server.url}/v1/registrations", json=profile, timeout=30)
     assert response.status_code == 201, response.text
     body = response.json()
@@ -173,3 +182,26 @@ def test_bad_registrations_are_refused_and_nothing_is_created(shared_server) -> 
     assert requests.post(f"{server.url}/v1/registrations", data="x", headers={"Content-Type": "text/plain"}, timeout=30).status_code == 415
     # The other organisation endpoints need a key.
     assert requests.get(f"{server.url}/v1/organisation", timeout=30).status_code == 401
+
+
+def test_a_uid_belongs_to_the_first_organisation_verified_under_it(shared_server) -> None:
+    """Registering with someone else's UID would make their business inbox ambiguous
+    (multiple_matches): once one organisation verified under a UID, nobody else registers,
+    moves to or verifies under it."""
+    server = shared_server
+    uid = fresh_uid()
+    first = register(server, dict(PROFILE, uid=uid, legalName="Erste AG"), keep_uid=True)
+    second = register(server, dict(PROFILE, uid=uid, legalName="Zweite AG"), keep_uid=True)  # both unverified: allowed
+    assert verify(server, first["liveKey"], code_from_spool(server, first["liveKey"])).status_code == 200
+    # The second cannot verify under it any more, nor can anyone register or move to it.
+    assert_problem(verify(server, second["liveKey"], code_from_spool(server, second["liveKey"])), 409, "conflict")
+    response = requests.post(f"{server.url}/v1/registrations", json=dict(PROFILE, uid=uid, legalName="Dritte AG"), timeout=30)
+    assert_problem(response, 409, "conflict")
+    other = register(server, dict(PROFILE, legalName="Vierte AG"))
+    assert_problem(server.request("PUT", "/v1/organisation/profile", key=other["liveKey"], json=dict(PROFILE, uid=uid)), 409, "conflict")
+    # The holder itself may change its profile and keep its UID.
+    assert server.request("PUT", "/v1/organisation/profile", key=first["liveKey"], json=dict(PROFILE, uid=uid, legalName="Erste AG neu")).status_code == 200
+    # Letters to the UID reach exactly one inbox: the holder's, once it verified again.
+    assert verify(server, first["liveKey"], code_from_spool(server, first["liveKey"])).status_code == 200
+    [answer] = server.post("/v1/reachability-checks", json={"items": [{"recipient": {"uid": uid}}]}).json()["items"]
+    assert (answer["channel"], answer["digital"]) == ("epost", True), answer

@@ -1,7 +1,7 @@
 """Tenant isolation, as a matrix over the spec: every REST operation that names a resource
 by id is called by organisation B with the ids of organisation A's envelope, evidence,
-webhook, API key, user and mailbox letter, with an API key and with a person's login session,
-and must answer 404 and leave A's data as it was.
+webhook, API key, user, mailbox letter and business inbox letter, with an API key and with a
+person's login session, and must answer 404 and leave A's data as it was.
 Collections (lists, the event feed) show B nothing of A's. A new operation with a path
 parameter fails this test until it is added to the matrix. SOAP and SMTP: B cannot read,
 cancel or take evidence of A's envelope, and cannot relay from A's sender domain."""
@@ -24,7 +24,7 @@ from test_users import challenge, new_user
 
 # operationId -> (method, path with A's ids filled in, body) for every operation with a path parameter.
 def matrix(a: dict) -> dict:
-    e, v, w, k, letter, u = a["envelope"], a["evidence"], a["webhook"], a["key"], a["letter"], a["user"]
+    e, v, w, k, letter, u, i = a["envelope"], a["evidence"], a["webhook"], a["key"], a["letter"], a["user"], a["inboxLetter"]
     return {
         "getEnvelope": ("GET", f"/v1/envelopes/{e}", None),
         "cancelEnvelope": ("POST", f"/v1/envelopes/{e}/cancel", None),
@@ -44,6 +44,9 @@ def matrix(a: dict) -> dict:
         "changeUserRoles": ("PUT", f"/v1/users/{u}/roles", {"roles": ["admin"]}),
         "unlockUser": ("POST", f"/v1/users/{u}/unlock", None),
         "resetUser": ("POST", f"/v1/users/{u}/reset", None),
+        # A's business inbox: letters other organisations sent to A
+        "getInboxLetter": ("GET", f"/v1/inbox/letters/{i}", None),
+        "downloadInboxLetterDocument": ("GET", f"/v1/inbox/letters/{i}/document", None),
         # mailbox letters belong to recipients: another recipient's mailbox key
         "getMailboxLetter": ("GET", f"/v1/mailbox/letters/{letter}", "mailbox"),
         "downloadMailboxLetterDocument": ("GET", f"/v1/mailbox/letters/{letter}/document", "mailbox"),
@@ -69,7 +72,12 @@ def test_every_operation_on_another_tenants_ids_is_404(shared_server, tmp_path) 
     letters = server.get("/v1/mailbox/letters", key=anna["mailboxKey"]).json()["items"]
     letter = next(item for item in letters if item["document"]["sha256"] == envelope["documents"][0]["sha256"])
     user = server.post("/v1/users", json={"email": f"a-person-{uuid.uuid4().hex[:8]}@example.ch", "roles": ["reader"]}).json()["user"]
-    a = {"envelope": envelope["id"], "evidence": evidence[0]["id"], "webhook": webhook["id"], "key": key["id"], "letter": letter["id"], "user": user["id"]}
+    # A letter in A's business inbox (A writes to its own UID; test letters reach test keys).
+    to_a = server.submit_ok({"recipient": {"uid": server.sandbox["organisationUid"]}, "title": "tenancy inbox"}, make_pdf("tenancy inbox"))
+    wait_for_events(server, to_a["id"], ["delivered"], timeout=30)
+    inbox_letter = server.get("/v1/inbox/letters", params={"title": "tenancy inbox"}).json()["items"][0]
+    a = {"envelope": envelope["id"], "evidence": evidence[0]["id"], "webhook": webhook["id"], "key": key["id"], "letter": letter["id"], "user": user["id"],
+         "inboxLetter": inbox_letter["id"]}
 
     cases = matrix(a)
     assert set(cases) == spec_operations_with_ids(), "a new operation with an id in its path needs a row in the tenancy matrix"
@@ -96,9 +104,11 @@ def test_every_operation_on_another_tenants_ids_is_404(shared_server, tmp_path) 
     assert not next(k for k in server.get("/v1/api-keys").json()["items"] if k["id"] == key["id"]).get("revokedAt")
     assert next(u for u in server.get("/v1/users").json()["items"] if u["id"] == user["id"]) == user
     # Collections show B nothing of A's.
-    for path in ("/v1/envelopes", "/v1/events", "/v1/webhooks", "/v1/users"):
+    for path in ("/v1/envelopes", "/v1/events", "/v1/webhooks", "/v1/users", "/v1/inbox/letters", "/v1/inbox/feed"):
         body = server.get(path, key=b["testKey"]).json()
         assert a["envelope"] not in str(body) and a["webhook"] not in str(body) and a["user"] not in str(body), path
+        assert a["inboxLetter"] not in str(body), path
+    assert "consultedAt" not in server.get(f"/v1/inbox/letters/{a['inboxLetter']}").json()
     assert all(k["id"] != key["id"] for k in server.get("/v1/api-keys", key=b["testKey"]).json()["items"])
     assert letter["id"] not in str(server.get("/v1/mailbox/letters", key=other_mailbox).json())
 

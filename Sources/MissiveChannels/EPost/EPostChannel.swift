@@ -44,13 +44,15 @@ public struct EPostChannel: DeliveryChannel {
             return .refused(Reason(code: "no_document", text: "The envelope has no main document."))
         }
         let senderName = try await mailboxes.organisationName(envelope.organisationID) ?? envelope.organisationID.rawValue
+        let senderUID = try await mailboxes.organisationUID(envelope.organisationID)
         let documentKey = try await blobs.wrapKey(of: document.storageKey, for: try await mailboxes.encryptionKey(for: mailboxID))
         let now = clock.now()
         let letter = MailboxLetter(
             id: LetterID.generate(at: now), mailboxID: mailboxID, envelopeID: envelope.id,
             organisationID: envelope.organisationID, senderName: senderName, kind: envelope.kind,
             title: envelope.title, deliveredAt: now, consultedAt: nil, document: document,
-            attachmentCount: envelope.documents.count { $0.role == .attachment }, documentKey: documentKey
+            attachmentCount: envelope.documents.count { $0.role == .attachment }, documentKey: documentKey,
+            senderUID: senderUID, mode: envelope.mode
         )
         let placed = try await mailboxes.deliver(letter)
         logger.debug("letter placed in mailbox", metadata: [LogKey.envelopeID: "\(envelope.id)", LogKey.letterID: "\(placed.id)"])

@@ -19,8 +19,11 @@ public final class PostOffice: Sendable {
         public var evidence: (any EvidenceStore)?
         /// Sender organisations and their verification; nil: every organisation may send.
         public var organisations: (any OrganisationStore)?
+        /// Organisations' business inboxes; nil: organisations receive no letters here.
+        public var inboxes: (any BusinessInboxStore)?
 
-        public init(envelopes: any EnvelopeStore, directory: any RecipientDirectory, mailboxes: any MailboxStore, blobs: any BlobStore, webhooks: any WebhookStore, credentials: any CredentialStore, scanner: (any VirusScanner)? = nil, evidence: (any EvidenceStore)? = nil, organisations: (any OrganisationStore)? = nil) {
+        public init(envelopes: any EnvelopeStore, directory: any RecipientDirectory, mailboxes: any MailboxStore, blobs: any BlobStore, webhooks: any WebhookStore, credentials: any CredentialStore, scanner: (any VirusScanner)? = nil, evidence: (any EvidenceStore)? = nil, organisations: (any OrganisationStore)? = nil, inboxes: (any BusinessInboxStore)? = nil) {
+            self.inboxes = inboxes
             self.scanner = scanner
             self.evidence = evidence
             self.organisations = organisations

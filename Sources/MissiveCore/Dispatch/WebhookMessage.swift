@@ -19,6 +19,25 @@ public enum WebhookMessage {
         return encode(["type": "envelope.\(event.type.rawValue)", "timestamp": Timestamp.string(event.at), "data": data])
     }
 
+    /// The body of a `letter.received` message: what an ERP needs to fetch the letter (its id)
+    /// and to file it (sender, kind, title, time, size), never the document's content.
+    public static func letterReceivedBody(_ letter: MailboxLetter) -> Data {
+        var sender: [String: Any] = ["organisationId": letter.organisationID.rawValue, "name": letter.senderName]
+        if let uid = letter.senderUID { sender["uid"] = uid }
+        var document: [String: Any] = ["byteSize": letter.document.byteSize, "sha256": letter.document.sha256]
+        if let pages = letter.document.pageCount { document["pageCount"] = pages }
+        var data: [String: Any] = [
+            "letterId": letter.id.rawValue,
+            "sender": sender,
+            "kind": letter.kind.rawValue,
+            "receivedAt": Timestamp.string(letter.deliveredAt),
+            "attachmentCount": letter.attachmentCount,
+            "document": document,
+        ]
+        if let title = letter.title { data["title"] = title }
+        return encode(["type": InboxEventType.letterReceived.rawValue, "timestamp": Timestamp.string(letter.deliveredAt), "data": data])
+    }
+
     /// The body of a `webhook.test` message.
     public static func testBody(webhook: WebhookID, at date: Date) -> Data {
         encode(["type": "webhook.test", "timestamp": Timestamp.string(date), "data": ["webhookId": webhook.rawValue]])

@@ -46,6 +46,7 @@ public struct OrganisationVerifier: Sendable {
     public func changeProfile(_ id: OrganisationID, to profile: OrganisationProfile) async throws -> VerificationLetter {
         try profile.validate()
         try await organisations.changeProfile(id, to: profile, at: postOffice.clock.now())
+        await businessInboxChanged(id)
         return try await sendLetter(to: id)
     }
 
@@ -108,6 +109,19 @@ public struct OrganisationVerifier: Sendable {
             throw MissiveError(.verificationFailed, "This code was used or replaced meanwhile.")
         }
         logger.info("organisation verified", metadata: ["missive.organisation.id": "\(id)"])
+        await businessInboxChanged(id)
+    }
+
+    /// The store paused or resumed the business inbox with the organisation's state (same
+    /// transaction); letters routed to it and not yet dispatched follow. A failure here is
+    /// logged: those letters then go as routed (the ePost channel refuses a paused inbox,
+    /// and the letter falls back to print).
+    private func businessInboxChanged(_ id: OrganisationID) async {
+        do {
+            try await postOffice.businessInboxChanged(id)
+        } catch {
+            logger.warning("letters to the business inbox not re-routed", metadata: ["missive.organisation.id": "\(id)", LogKey.error: "\(PostOffice.describe(error))"])
+        }
     }
 
     /// Stores the letter's PDF like any document.

@@ -19,6 +19,8 @@ public struct Roles: OptionSet, Sendable, Hashable, Codable {
 
     /// Who may read envelopes, events and reachability.
     public static let readers: Roles = [.admin, .sender, .reader]
+    /// Who may read the organisation's business inbox (the letters it receives).
+    public static let inboxReaders: Roles = [.admin, .reader]
     /// Who may read evidence.
     public static let evidenceReaders: Roles = [.admin, .sender, .reader, .auditor]
 

@@ -43,8 +43,15 @@ public struct MailboxLetter: Sendable, Hashable {
     /// ``BlobStore/wrapKey(of:for:)``); nil for letters placed before documents were
     /// encrypted at rest, whose blobs are plaintext.
     public var documentKey: Data?
+    /// The sender organisation's UID (`CHE-…`), when its profile has one.
+    public var senderUID: String?
+    /// The mode of the envelope it came from: a business inbox shows test letters to test
+    /// keys only, live letters to live keys and people only.
+    public var mode: Mode
 
-    public init(id: LetterID, mailboxID: MailboxID, envelopeID: EnvelopeID, organisationID: OrganisationID, senderName: String, kind: EnvelopeKind, title: String?, deliveredAt: Date, consultedAt: Date?, document: DocumentRef, attachmentCount: Int, documentKey: Data? = nil) {
+    public init(id: LetterID, mailboxID: MailboxID, envelopeID: EnvelopeID, organisationID: OrganisationID, senderName: String, kind: EnvelopeKind, title: String?, deliveredAt: Date, consultedAt: Date?, document: DocumentRef, attachmentCount: Int, documentKey: Data? = nil, senderUID: String? = nil, mode: Mode = .live) {
+        self.senderUID = senderUID
+        self.mode = mode
         self.id = id
         self.mailboxID = mailboxID
         self.envelopeID = envelopeID
@@ -72,9 +79,16 @@ public protocol MailboxStore: Sendable {
     func markConsulted(_ id: LetterID, at: Date) async throws -> Bool
     /// The organisation's display name (shown to recipients).
     func organisationName(_ id: OrganisationID) async throws -> String?
+    /// The organisation's UID (`CHE-…`), if its profile has one (shown to recipients).
+    func organisationUID(_ id: OrganisationID) async throws -> String?
     /// The public key documents are wrapped for when placed in `mailbox`; the mailbox's key
     /// pair is made on first use.
     func encryptionKey(for mailbox: MailboxID) async throws -> Curve25519.KeyAgreement.PublicKey
     /// The private key that opens the documents wrapped for `mailbox`; nil if it has none yet.
     func decryptionKey(for mailbox: MailboxID) async throws -> Curve25519.KeyAgreement.PrivateKey?
+}
+
+extension MailboxStore {
+    /// Stores that know no UIDs show none.
+    public func organisationUID(_ id: OrganisationID) async throws -> String? { nil }
 }

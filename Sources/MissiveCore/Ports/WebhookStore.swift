@@ -16,15 +16,18 @@ public struct WebhookSubscription: Sendable, Hashable {
     public var organisationID: OrganisationID
     public var url: String
     public var description: String?
-    /// Empty means every event type.
+    /// The status events it wants; empty (with no inbox events either) means every one.
     public var eventTypes: [EventType]
+    /// The business inbox events it wants (`letter.received`); only those listed.
+    public var inboxEventTypes: [InboxEventType]
     /// `whsec_` + base64 key; kept to sign deliveries, shown to the customer once.
     public var secret: String
     public var createdAt: Date
     public var format: WebhookFormat
 
-    public init(id: WebhookID, organisationID: OrganisationID, url: String, description: String?, eventTypes: [EventType], secret: String, createdAt: Date, format: WebhookFormat = .standardWebhooks) {
+    public init(id: WebhookID, organisationID: OrganisationID, url: String, description: String?, eventTypes: [EventType], secret: String, createdAt: Date, format: WebhookFormat = .standardWebhooks, inboxEventTypes: [InboxEventType] = []) {
         self.format = format
+        self.inboxEventTypes = inboxEventTypes
         self.id = id
         self.organisationID = organisationID
         self.url = url
@@ -34,7 +37,16 @@ public struct WebhookSubscription: Sendable, Hashable {
         self.createdAt = createdAt
     }
 
-    public func wants(_ type: EventType) -> Bool { eventTypes.isEmpty || eventTypes.contains(type) }
+    /// Whether it wants a status event: listed, or nothing listed at all.
+    public func wants(_ type: EventType) -> Bool {
+        Self.wantsStatusEvent(type, eventTypes: eventTypes, inboxEventTypes: inboxEventTypes)
+    }
+
+    /// The rule, for stores that filter rows: a subscription that lists only inbox events
+    /// (`["letter.received"]`) wants no status event.
+    public static func wantsStatusEvent(_ type: EventType, eventTypes: [EventType], inboxEventTypes: [InboxEventType]) -> Bool {
+        eventTypes.contains(type) || (eventTypes.isEmpty && inboxEventTypes.isEmpty)
+    }
 
     /// A new signing secret: `whsec_` + base64 of 32 random bytes.
     public static func mintSecret() -> String {
