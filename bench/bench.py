@@ -56,6 +56,43 @@ import requests  # noqa: E402
 
 
 # --------------------------------------------------------------------------------------
+# memory
+# --------------------------------------------------------------------------------------
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """A /proc/PID/status memory field in MiB (VmRSS now, VmHWM the peak so far)."""
+    match = re.search(rf"^{field}:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+    return int(match.group(1)) / 1024 if match else float("nan")
+
+
+class PeakRSS:
+    """Samples a process's resident set every 50 ms while in the `with` block and keeps the
+    largest value (VmHWM cannot be reset between loads without privileges on every kernel)."""
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        import threading
+        self.pid, self.interval, self.peak = pid, interval, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, rss_mb(self.pid))
+            except (OSError, ValueError):
+                return
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakRSS":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# --------------------------------------------------------------------------------------
 # fsync ceiling
 # --------------------------------------------------------------------------------------
 
@@ -355,6 +392,13 @@ def _wrk_version() -> str:
     return f"wrk {m.group(1)}" if m else "wrk"
 
 
+def write_summary(name: str, figures: dict) -> None:
+    """The figures bench/summary.py puts in the one table (bench/results/<name>.json)."""
+    out = HERE / "results" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **figures}, indent=2, default=str))
+
+
 def fmt(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
 
@@ -383,14 +427,15 @@ def report(args, runs: list[dict], fsync: dict, info: dict, pdf_size: int, sizes
         f"until the dispatcher has no jobs pending, so each kind starts on an idle server and pays only for its own dispatch work",
         f"- server: `missive serve --sandbox --rate-limit 0` ({args.bin})",
         "",
-        "| what | req/s | p50 ms | p99 ms | non-2xx | ratio REST vs noop | ratio vs REST |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| what | req/s | p50 ms | p99 ms | non-2xx | peak RSS MB | ratio REST vs noop | ratio vs REST |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind, label, _ in KINDS:
         vs_noop = f"{med_ratio(kind, 'noop'):.2f}" if kind == "rest" else ""
         vs_rest = f"**{med_ratio(kind, 'rest'):.2f}**" if kind.startswith("soap") else ("1.00" if kind == "rest" else "")
+        peak = max(r[kind].get("peak_rss_mb", 0) for r in runs)
         lines.append(f"| {label} | {fmt(med(kind, 'rps'))} | {fmt(med(kind, 'p50_ms'), 2)} | {fmt(med(kind, 'p99_ms'), 2)} | "
-                     f"{sum(r[kind]['non2xx'] for r in runs)} | {vs_noop} | {vs_rest} |")
+                     f"{sum(r[kind]['non2xx'] for r in runs)} | {peak:.0f} | {vs_noop} | {vs_rest} |")
     lines += [
         "",
         "Ratios are medians of the per-repeat ratios (each SOAP figure divided by the REST figure of the same repeat, "
@@ -513,7 +558,9 @@ def main() -> None:
                 print(f"run {i}/{args.repeats}: {kind} POST {path} warm-up {args.warmup}s ...", flush=True)
                 warm = run_wrk(server.url, reqs[kind]["env"], args.warmup, args.connections, args.threads)
                 print(f"run {i}/{args.repeats}: {kind} POST {path} measuring {args.duration}s ...", flush=True)
-                x = result[kind] = run_wrk(server.url, reqs[kind]["env"], args.duration, args.connections, args.threads)
+                with PeakRSS(server.proc.pid) as peak:
+                    x = result[kind] = run_wrk(server.url, reqs[kind]["env"], args.duration, args.connections, args.threads)
+                x["peak_rss_mb"] = peak.peak
                 x["jobs_pending_at_start"] = pending
                 x["drain_s"] = waited
                 after, source = settled_count(server)
@@ -535,6 +582,16 @@ def main() -> None:
     md = report(args, runs, fsync, info, len(pdf), sizes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(md)
+    write_summary("http", {
+        "repeats": len(runs),
+        **{f"{kind}_rps": statistics.median(r[kind]["rps"] for r in runs) for kind, _, _ in KINDS},
+        **{f"{kind}_p99_ms": statistics.median(r[kind]["p99_ms"] for r in runs) for kind, _, _ in KINDS},
+        **{f"{kind}_peak_rss_mb": max(r[kind].get("peak_rss_mb", 0) for r in runs) for kind, _, _ in KINDS},
+        "rest_vs_noop": statistics.median(r["rest"]["rps"] / r["noop"]["rps"] for r in runs),
+        "soap_inline_vs_rest": statistics.median(r["soap_inline"]["rps"] / r["rest"]["rps"] for r in runs),
+        "soap_mtom_vs_rest": statistics.median(r["soap_mtom"]["rps"] / r["rest"]["rps"] for r in runs),
+        "disk": fsync, "machine": info,
+    })
     if not args.keep:
         shutil.rmtree(data_root, ignore_errors=True)
     print()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import requests
 
-from bench import HERE, build_requests, machine_info, run_wrk
+from bench import HERE, PeakRSS, build_requests, machine_info, run_wrk, write_summary
 from missive_testkit import MissiveServer, make_pdf
 
 
@@ -52,8 +52,10 @@ def run_hub(args, data: Path, pdf: bytes, evidence: bool) -> dict:
         label = "evidence on" if evidence else "evidence off"
         print(f"{label}: warm-up {args.warmup}s, measuring {args.duration}s ...", flush=True)
         run_wrk(server.url, reqs["rest"]["env"], args.warmup, args.connections, args.threads)
-        result = run_wrk(server.url, reqs["rest"]["env"], args.duration, args.connections, args.threads)
-        print(f"  {result['rps']:,.1f} req/s, p99 {result['p99_ms']:.1f} ms, non-2xx {result['non2xx']}", flush=True)
+        with PeakRSS(server.proc.pid) as peak:
+            result = run_wrk(server.url, reqs["rest"]["env"], args.duration, args.connections, args.threads)
+        result["peak_rss_mb"] = peak.peak
+        print(f"  {result['rps']:,.1f} req/s, p99 {result['p99_ms']:.1f} ms, non-2xx {result['non2xx']}, peak RSS {peak.peak:.0f} MB", flush=True)
         if evidence:
             start = metrics(server)
             t0 = time.monotonic()
@@ -144,6 +146,15 @@ def main() -> None:
     md = report(args, runs, info)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(md)
+    on, off = [r["on"] for r in runs], [r["off"] for r in runs]
+    on_rps = statistics.median(r["rps"] for r in on)
+    write_summary("evidence", {
+        "on_rps": on_rps, "off_rps": statistics.median(r["rps"] for r in off),
+        "ratio": statistics.median(a["rps"] / b["rps"] for a, b in zip(on, off) if b["rps"]),
+        "sealed_during_load_per_s": statistics.median(r["sealed_during_load"] for r in on),
+        "seal_rate_per_s": statistics.median(r["seal_rate"] for r in on),
+        "peak_rss_mb": max(r.get("peak_rss_mb", 0) for r in on + off),
+    })
     print()
     print(md)
     print(f"(written to {args.out})")

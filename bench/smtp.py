@@ -37,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from missive_testkit import MissiveServer, make_pdf  # noqa: E402
+sys.path.insert(0, str(HERE))
+from bench import PeakRSS, write_summary  # noqa: E402
 
 import requests  # noqa: E402
 
@@ -139,13 +141,19 @@ def main() -> None:
         for name, (port, to) in targets.items():
             run_source(port, sender, to, msg, 1, 1)
         results: dict[str, list[float]] = {name: [] for name in targets}
+        peak_rss = 0.0
         checks: list[str] = []
         order = list(targets)
         for repeat in range(args.repeats):
             for name in order[repeat % len(order):] + order[:repeat % len(order)]:
                 port, to = targets[name]
                 before = accepted_total(server) if name == "missive" else 0
-                elapsed = run_source(port, sender, to, msg, args.sessions, args.messages)
+                if name == "missive":
+                    with PeakRSS(server.proc.pid) as peak:
+                        elapsed = run_source(port, sender, to, msg, args.sessions, args.messages)
+                    peak_rss = max(peak_rss, peak.peak)
+                else:
+                    elapsed = run_source(port, sender, to, msg, args.sessions, args.messages)
                 rate = args.messages / elapsed
                 results[name].append(rate)
                 print(f"repeat {repeat + 1}/{args.repeats}: {name}: {args.messages} messages in {elapsed:.1f} s = {rate:,.1f} msg/s", flush=True)
@@ -170,7 +178,10 @@ def main() -> None:
         ]
         for name in targets:
             lines.append(f"| {name} | {med[name]:,.1f} | {', '.join(f'{v:,.0f}' for v in results[name])} | {med['missive'] / med[name]:.2f} |")
-        lines += ["", "Accepted-count check (Missive's `missive_envelopes_accepted_total`):", ""] + [f"- {c}" for c in checks] + [""]
+        lines += ["", f"Missive's peak RSS under this load: {peak_rss:.0f} MB.", "",
+                  "Accepted-count check (Missive's `missive_envelopes_accepted_total`):", ""] + [f"- {c}" for c in checks] + [""]
+        write_summary("smtp", {"msg_per_s": med, "vs_postfix": med["missive"] / med["postfix"], "vs_sink": med["missive"] / med["smtp-sink"],
+                               "peak_rss_mb": peak_rss, "checks_ok": all("MISMATCH" not in c for c in checks)})
         report = "\n".join(lines)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(report)

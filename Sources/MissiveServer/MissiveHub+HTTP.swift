@@ -38,7 +38,7 @@ extension MissiveHub {
             settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes), allowPlainHTTPWebhooks: configuration.sandbox || configuration.allowPlainHTTPWebhooks),
             hooks: .init(
                 isReady: { await store.isReady() },
-                metricsText: { await MetricsText.render(store: store) },
+                metricsText: { await MetricsText.render(store: store, now: clock.now()) },
                 sandboxClock: configuration.sandbox ? clock : nil,
                 clockMoved: { offset in try await store.setSetting("sandbox.clockOffset", String(offset)) },
                 evidenceVerifier: verifier,
@@ -84,7 +84,7 @@ extension MissiveHub {
 
 /// The Prometheus text exposition of the hub's state, read from the store at scrape time.
 enum MetricsText {
-    static func render(store: SQLiteStore) async -> String {
+    static func render(store: SQLiteStore, now: Date) async -> String {
         var lines: [String] = []
         if let counts = try? await store.statusCounts() {
             lines.append("# HELP missive_envelopes Envelopes by current status.")
@@ -100,6 +100,11 @@ enum MetricsText {
             lines.append("# HELP missive_jobs_pending Dispatch jobs and timers not yet done.")
             lines.append("# TYPE missive_jobs_pending gauge")
             lines.append("missive_jobs_pending \(jobs)")
+        }
+        if let due = try? await store.dueJobCount(now: now) {
+            lines.append("# HELP missive_jobs_due Dispatch jobs due now and not done: the backlog (timers set for later left out).")
+            lines.append("# TYPE missive_jobs_due gauge")
+            lines.append("missive_jobs_due \(due)")
         }
         if let deliveries = try? await store.pendingDeliveryCount() {
             lines.append("# HELP missive_webhook_deliveries_pending Webhook messages waiting to be delivered.")

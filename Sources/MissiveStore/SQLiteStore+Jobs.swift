@@ -41,6 +41,12 @@ extension SQLiteStore {
     public func pendingJobCount() async throws -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") ?? 0 }
     }
+
+    /// Jobs due at `now` and not done yet: the dispatcher's backlog, without timers set for
+    /// later (such as the 7-day non-consultation check of every delivered letter).
+    public func dueJobCount(now: Date) async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE run_at <= ?", arguments: [now.storage]) ?? 0 }
+    }
 }
 
 extension SQLiteStore {

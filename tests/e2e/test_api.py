@@ -5,6 +5,7 @@ operational endpoints."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin
@@ -455,6 +456,8 @@ def test_health_ready_metrics(shared_server: MissiveServer) -> None:
     r = requests.get(s.url + "/metrics", timeout=10)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain"), r.headers
     assert "missive_" in r.text, r.text[:1000]
+    for gauge in ("missive_jobs_pending", "missive_jobs_due", "missive_envelopes_accepted_total"):
+        assert re.search(rf"^{gauge} \d+$", r.text, re.M), (gauge, r.text[:1000])
 
 
 def test_sandbox_noop_used_by_benchmark(shared_server: MissiveServer, pdf: bytes) -> None:
