@@ -29,6 +29,12 @@ public struct MissiveConfiguration: Sendable, Codable {
     public var eBillToken: String?
     /// The print partner's spool folder for live traffic (default `<data>/spool/live`).
     public var printSpool: String?
+    /// Seconds an HTTP connection may stay idle - no request, or a request head not finished
+    /// - before the hub closes it.
+    public var httpIdleTimeoutSeconds: Double = 60
+    /// A request body gets `httpIdleTimeoutSeconds` plus one second per this many bytes
+    /// received; slower (a trickled "slow POST") and the connection is closed.
+    public var httpMinimumBodyBytesPerSecond: Int = 500
     /// Allow `http://` webhook URLs (always allowed in sandbox).
     public var allowPlainHTTPWebhooks: Bool = false
     public var logLevel: String = "info"
@@ -58,6 +64,9 @@ public struct MissiveConfiguration: Sendable, Codable {
     /// Idle seconds allowed while waiting for a command or content (RFC 5321: 5 minutes).
     public var smtpTimeoutSeconds: Double = 300
     public var smtpMaxSessionsPerClient: Int = 20
+    /// Concurrent SMTP sessions in all; one more is answered `421`. Each is one file
+    /// descriptor (the hub raises its soft limit to the hard one at start).
+    public var smtpMaxSessions: Int = 10_000
     /// Where delivery status notifications go: `host:port` of a relay (e.g. the local
     /// Postfix). Without one they are written to `<data>/mail-outbox/` as `.eml` files.
     public var smtpSmarthost: String?
@@ -97,6 +106,8 @@ public struct MissiveConfiguration: Sendable, Codable {
         case webhookRetryBaseSeconds
         case webhookMaxAttempts
         case channelRetryBaseSeconds
+        case httpIdleTimeoutSeconds
+        case httpMinimumBodyBytesPerSecond
         case eBillURL
         case eBillToken
         case printSpool
@@ -113,6 +124,7 @@ public struct MissiveConfiguration: Sendable, Codable {
         case smtpMaxMessageBytes
         case smtpTimeoutSeconds
         case smtpMaxSessionsPerClient
+        case smtpMaxSessions
         case smtpSmarthost
         case virusScanner
         case evidenceKeysFolder
@@ -141,6 +153,8 @@ public struct MissiveConfiguration: Sendable, Codable {
         webhookRetryBaseSeconds = try container.decodeIfPresent(Double.self, forKey: .webhookRetryBaseSeconds) ?? webhookRetryBaseSeconds
         webhookMaxAttempts = try container.decodeIfPresent(Int.self, forKey: .webhookMaxAttempts) ?? webhookMaxAttempts
         channelRetryBaseSeconds = try container.decodeIfPresent(Double.self, forKey: .channelRetryBaseSeconds) ?? channelRetryBaseSeconds
+        httpIdleTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .httpIdleTimeoutSeconds) ?? httpIdleTimeoutSeconds
+        httpMinimumBodyBytesPerSecond = try container.decodeIfPresent(Int.self, forKey: .httpMinimumBodyBytesPerSecond) ?? httpMinimumBodyBytesPerSecond
         eBillURL = try container.decodeIfPresent(String.self, forKey: .eBillURL)
         eBillToken = try container.decodeIfPresent(String.self, forKey: .eBillToken)
         printSpool = try container.decodeIfPresent(String.self, forKey: .printSpool)
@@ -157,6 +171,7 @@ public struct MissiveConfiguration: Sendable, Codable {
         smtpMaxMessageBytes = try container.decodeIfPresent(Int.self, forKey: .smtpMaxMessageBytes)
         smtpTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .smtpTimeoutSeconds) ?? smtpTimeoutSeconds
         smtpMaxSessionsPerClient = try container.decodeIfPresent(Int.self, forKey: .smtpMaxSessionsPerClient) ?? smtpMaxSessionsPerClient
+        smtpMaxSessions = try container.decodeIfPresent(Int.self, forKey: .smtpMaxSessions) ?? smtpMaxSessions
         smtpSmarthost = try container.decodeIfPresent(String.self, forKey: .smtpSmarthost)
         virusScanner = try container.decodeIfPresent(String.self, forKey: .virusScanner)
         evidenceKeysFolder = try container.decodeIfPresent(String.self, forKey: .evidenceKeysFolder)

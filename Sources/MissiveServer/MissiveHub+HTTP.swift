@@ -70,9 +70,13 @@ extension MissiveHub {
                 return Response(status: .accepted, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
             }
         }
+        let idleTimeout = TimeAmount.milliseconds(Int64(configuration.httpIdleTimeoutSeconds * 1000))
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestBodyPace(timeout: idleTimeout, minimumBytesPerSecond: configuration.httpMinimumBodyBytesPerSecond)],
+                idleTimeout: idleTimeout
+            )),
             configuration: .init(address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Missive"),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? configuration.httpPort)

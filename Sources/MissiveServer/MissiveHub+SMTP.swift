@@ -41,7 +41,7 @@ extension MissiveHub {
                 host: configuration.host, port: configuration.smtpPort, hostname: configuration.smtpHostname ?? domain,
                 maxMessageBytes: maxMessageBytes, maxDocumentBytes: Int64(configuration.maxDocumentBytes),
                 timeout: .milliseconds(Int64(configuration.smtpTimeoutSeconds * 1000)),
-                maxSessionsPerClient: configuration.smtpMaxSessionsPerClient, tls: tls, allowlist: allowlist
+                maxSessions: configuration.smtpMaxSessions, maxSessionsPerClient: configuration.smtpMaxSessionsPerClient, tls: tls, allowlist: allowlist
             ),
             postOffice: postOffice, policy: SMTPPolicy(hubDomain: domain, credentials: store, directory: store), logger: logger,
             onListening: { port in onListening(port, announcedCertificate) }

@@ -30,6 +30,9 @@ public final class MissiveHub: Sendable {
     public init(configuration: MissiveConfiguration, logger: Logger) async throws {
         self.configuration = configuration
         self.logger = logger
+        if let files = OpenFileLimit.raiseToHard() {
+            logger.info("open file limit", metadata: ["missive.open_files": "\(files)"])
+        }
         let data = configuration.dataURL
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         self.folderLock = try DataFolderLock(folder: data)

@@ -101,6 +101,9 @@ struct Serve: AsyncParsableCommand {
         if noEvidence { configuration.evidence = false }
         guard (0...65535).contains(configuration.smtpPort) else { throw ValidationError("--smtp-port must be 0 to 65535.") }
         guard (0...65535).contains(configuration.httpPort) else { throw ValidationError("--http-port must be 0 to 65535.") }
+        guard configuration.httpIdleTimeoutSeconds > 0 else { throw ValidationError("httpIdleTimeoutSeconds must be positive.") }
+        guard configuration.smtpTimeoutSeconds > 0 else { throw ValidationError("smtpTimeoutSeconds must be positive.") }
+        guard configuration.smtpMaxSessions > 0 else { throw ValidationError("smtpMaxSessions must be positive.") }
         guard configuration.maxDocumentBytes > 0 else { throw ValidationError("--max-document-bytes must be positive.") }
         configuration.maxRequestBytes = max(configuration.maxRequestBytes, configuration.maxDocumentBytes * 2 + 1_048_576)
         return configuration

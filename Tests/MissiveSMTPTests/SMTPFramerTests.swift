@@ -49,6 +49,28 @@ struct SMTPFramerTests {
         #expect(frames == [.command(Array("EHLO a".utf8)), .command(Array("MAIL FROM:<x@y>".utf8)), .command(Array("RCPT TO:<z@w>".utf8))])
     }
 
+    @Test("a partly received command is known (the session's command deadline), also while an over-long line is skipped")
+    func partwayThroughCommand() {
+        var framer = SMTPFramer(maxLineBytes: 16)
+        #expect(!framer.isPartwayThroughCommand)
+        framer.feed(Array("EHL".utf8))
+        #expect(framer.next() == nil)
+        #expect(framer.isPartwayThroughCommand)
+        framer.feed(Array("O a\r\n".utf8))
+        #expect(framer.next() == .command(Array("EHLO a".utf8)))
+        #expect(!framer.isPartwayThroughCommand)
+        framer.feed(Array(String(repeating: "x", count: 40).utf8))
+        #expect(framer.next() == .lineTooLong)
+        while framer.next() != nil {}
+        #expect(framer.isPartwayThroughCommand)  // nothing buffered, but the line has not ended
+        framer.feed(Array("\r\nDATA\r\n".utf8))
+        #expect(framer.next() == .command(Array("DATA".utf8)))
+        framer.enterData()
+        framer.feed(Array("content without an end".utf8))
+        _ = framer.next()
+        #expect(!framer.isPartwayThroughCommand)  // message content has its own (idle) timeout
+    }
+
     @Test("DATA content is dot-unstuffed and ends only at CRLF.CRLF, whatever the chunking", arguments: [1, 2, 3, 5, 1000])
     func data(_ chunk: Int) {
         let frames = Self.session("DATA\r\nline 1\r\n..dot\r\n.\r\nQUIT\r\n", chunk: chunk)

@@ -128,3 +128,35 @@ def test_a_client_that_disconnects_mid_data_leaves_nothing(shared_server) -> Non
     # The server still serves new sessions.
     with smtplib.SMTP(sandbox["smtpHost"], sandbox["smtpPort"], timeout=30) as again:
         assert again.noop()[0] == 250
+
+
+def test_a_command_trickled_byte_by_byte_times_out_like_an_idle_session(server_factory, tmp_path) -> None:
+    """The timeout bounds the wait for a whole command, not the gap between two bytes: a
+    client that trickles `EHLO` one byte at a time (a slowloris) is answered 421 and closed
+    after smtpTimeoutSeconds, as an idle one is; a prompt client in between is unaffected."""
+    import time
+
+    config = tmp_path / "missive.json"
+    config.write_text(json.dumps({"smtpTimeoutSeconds": 2}))
+    server = server_factory("--config", str(config), name="smtp-trickle")
+    idle, trickler = raw(server), raw(server)
+    started = time.monotonic()
+    answer = b""
+    trickler.settimeout(0.4)
+    for byte in b"EHLO trickling.example":
+        try:
+            trickler.send(bytes([byte]))
+            answer += trickler.recv(4096)
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+        if answer:
+            break
+    took = time.monotonic() - started
+    assert answer.startswith(b"421"), answer
+    assert took < 5, f"the trickler held its session for {took:.1f}s"
+    idle.settimeout(5)
+    assert reply(idle).startswith(b"421")
+    with authenticated(server) as client:
+        assert client.noop()[0] == 250

@@ -78,6 +78,10 @@ struct SMTPMessageIntake {
                 refs.append(DocumentRef(role: index == 0 ? .main : .attachment, filename: document.filename, mediaType: "application/pdf", byteSize: blob.byteSize, sha256: blob.sha256, pageCount: document.inspector.pageCount, storageKey: blob.storageKey))
             } catch {
                 for later in documents[(index + 1)...] { await later.writer.discard() }
+                if let error = error as? MissiveError, error.code == .unavailable {
+                    // Storing failed (a full disk), not the PDF: the sender should try again.
+                    return .failure(SMTPRejection(SMTPReply(452, "4.3.1", "Insufficient system storage; try again later")))
+                }
                 return .failure(SMTPRejection(SMTPReply(554, "5.6.0", "Attachment \(index + 1) is not a usable PDF")))
             }
         }

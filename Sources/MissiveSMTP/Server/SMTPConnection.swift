@@ -18,6 +18,10 @@ struct SMTPConnection {
     /// STARTTLS was answered: every later byte must have come through TLS.
     var expectTLS = false
     var shutdownRequested = false
+    /// When the hub began waiting for the command now arriving. A command must be complete
+    /// within the timeout however slowly its bytes trickle in (the idle timer alone restarts
+    /// with every byte, so a client sending one byte a minute would hold a session forever).
+    var commandWaitStarted = ContinuousClock.now
     var logger: Logger
 
     init(server: SMTPServer, channel: any NIOCore.Channel, networkPrincipal: SMTPPrincipal?) {
@@ -43,6 +47,12 @@ struct SMTPConnection {
                 try await handle(frame)
             }
             flush()
+            if !closed, commandOverdue {
+                logger.notice("smtp command not completed within the timeout; closing")
+                try await perform(machine.timedOut())
+                flush()
+                break
+            }
             if shutdownRequested, !machine.inTransaction, !closed {
                 try await perform(machine.shutdown())
                 flush()
@@ -66,6 +76,12 @@ struct SMTPConnection {
         flush()
     }
 
+    /// A command has started arriving and has not ended within the timeout.
+    var commandOverdue: Bool {
+        let timeout = Duration.nanoseconds(server.configuration.timeout.nanoseconds)
+        return framer.isPartwayThroughCommand && ContinuousClock.now - commandWaitStarted > timeout
+    }
+
     /// Throws away a message that was being received when the connection ended.
     func abandon() async {
         await intake?.discard()
@@ -76,14 +92,17 @@ struct SMTPConnection {
         case .command(let line):
             try await perform(machine.command(line))
             framer.resumeIfPaused()
+            commandWaitStarted = .now
         case .lineTooLong:
             try await perform(machine.lineTooLong())
+            commandWaitStarted = .now
         case .data(let bytes):
             if machine.contentReceived(bytes.count) {
                 await intake?.feed(bytes)
             }
         case .dataEnd:
             try await perform(machine.dataEnded())
+            commandWaitStarted = .now
         case .chunk(let bytes):
             chunkBytes += bytes.count
             if machine.contentReceived(bytes.count), intake != nil {
@@ -94,6 +113,7 @@ struct SMTPConnection {
             let size = chunkBytes
             chunkBytes = 0
             try await perform(machine.chunkEnded(size: size))
+            commandWaitStarted = .now
         }
     }
 

@@ -45,6 +45,16 @@ public struct SMTPFramer: Sendable {
     /// Bytes received and not yet framed.
     public var bufferedCount: Int { buffer.count - start }
 
+    /// True while part of a command line has arrived and its end has not (including the
+    /// rest of an over-long line being skipped); false between commands and in content.
+    public var isPartwayThroughCommand: Bool {
+        switch mode {
+        case .command: bufferedCount > 0
+        case .discardingLine: true
+        case .paused, .data, .chunk: false
+        }
+    }
+
     public mutating func feed(_ bytes: some Collection<UInt8>) {
         if start > 0, start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
