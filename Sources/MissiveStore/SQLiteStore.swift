@@ -4,10 +4,13 @@ import Logging
 import MissiveCore
 
 /// The embedded store: one SQLite database (WAL, `synchronous=FULL`) implementing every
-/// storage port of the core. Writes that acknowledge a submission are group-committed.
+/// storage port of the core. Writes that acknowledge a submission are group-committed, and
+/// every other write shares a transaction with the writes waiting beside it.
 public final class SQLiteStore: Sendable {
     public let database: MissiveDatabase
     let committer: GroupCommitter
+    /// Every other write: batched into shared transactions (see ``WriteBatcher``).
+    let writes: WriteBatcher
     let logger: Logger
     /// Seals API keys so WS-Security PasswordDigest can be checked (see ``SecretSealer``).
     public let sealer: SecretSealer
@@ -17,6 +20,7 @@ public final class SQLiteStore: Sendable {
         self.sealer = sealer
         self.logger = logger
         let pool = database.pool
+        self.writes = WriteBatcher(pool: pool)
         self.committer = GroupCommitter { submissions in
             try await pool.write { db in
                 submissions.map { submission in
@@ -49,8 +53,10 @@ public final class SQLiteStore: Sendable {
         do { return try await database.pool.read(body) } catch { throw storeError(error) }
     }
 
+    /// A write in its own savepoint of a transaction shared with the writes waiting beside it
+    /// (one fsync for all); durable when it returns.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        do { return try await database.pool.write(body) } catch { throw storeError(error) }
+        do { return try await writes.write(body) } catch { throw storeError(error) }
     }
 
     /// Reads a setting (e.g. the sandbox clock offset).
