@@ -97,7 +97,8 @@ package struct SOAPIntake {
                     }
                 }
             }
-            guard splitter.isComplete, part >= 0 else {
+            try splitter.finish()
+            guard part >= 0 else {
                 throw SOAPFault(.client, "The MTOM package is truncated.", code: "invalid_request")
             }
         } catch let error as XMLReadError {
