@@ -40,7 +40,8 @@ public enum FormDataFuzzTarget: FuzzTarget {
             return .violation("the null scanner answers differently for the body in chunks")
         }
         if whole { return .rejected("null") }
-        return await decode(chunks, contentType: contentType, scannedBoundary: boundary)
+        guard let canonical = MultipartNullScanner.formDataContentType(boundary: boundary) else { return .rejected("boundary characters") }
+        return await decode(chunks, contentType: canonical, scannedBoundary: boundary)
     }
 
     static func split(_ input: [UInt8]) -> (String, ArraySlice<UInt8>) {
@@ -71,7 +72,8 @@ public enum FormDataFuzzTarget: FuzzTarget {
         case attachment(HTTPBody)
     }
 
-    /// Decodes the body as the generated server does, then reads every part.
+    /// Decodes the body as the generated server does (under the Content-Type `BodyLimit`
+    /// hands on), then reads every part.
     static func decode(_ chunks: [ArraySlice<UInt8>], contentType: String, scannedBoundary: String) async -> FuzzOutcome {
         let unknown = UnknownPart()
         do {

@@ -25,6 +25,14 @@ public struct BodyLimit<Context: RequestContext>: RouterMiddleware {
         if contentType.lowercased().hasPrefix("application/json") {
             nulls = .json(JSONNullScanner())
         } else if contentType.lowercased().hasPrefix("multipart/form-data"), let boundary = Self.boundary(contentType) {
+            // The multipart parser must split the body where the null scan looks: hand it
+            // the boundary as read here (a quoted boundary reached it with its quotes).
+            guard let canonical = MultipartNullScanner.formDataContentType(boundary: boundary) else {
+                throw MissiveError(.invalidRequest, "The multipart boundary must be 1 to 70 letters, digits or '()+_,-./:? (RFC 2046).")
+            }
+            var head = request.head
+            head.headerFields[.contentType] = canonical
+            request = Request(head: head, body: request.body)
             nulls = .multipart(MultipartNullScanner(boundary: boundary))
         }
         request.body = RequestBody(asyncSequence: LimitedBody(base: request.body, limit: limit, nulls: nulls))

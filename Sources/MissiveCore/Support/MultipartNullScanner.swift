@@ -27,6 +27,19 @@ package struct MultipartNullScanner {
         self.boundary = BoundaryMatcher(boundary: boundary)
     }
 
+    /// `multipart/form-data; boundary=<boundary>`: the Content-Type to hand on to the
+    /// multipart parser (OpenAPIRuntime), which neither unquotes parameters nor reads one
+    /// with `;` or `=` in it, so that it splits the body at the very boundary this scanner
+    /// searches. Nil for a boundary outside RFC 2046's characters (`bcharsnospace`: letters,
+    /// digits and `'()+_,-./:?`; `=` and the inner space are left out for that parser).
+    package static func formDataContentType(boundary: String) -> String? {
+        let allowed = Set("'()+_,-./:?".utf8)
+        guard (1...70).contains(boundary.utf8.count),
+            boundary.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || allowed.contains($0) })
+        else { return nil }
+        return "multipart/form-data; boundary=\(boundary)"
+    }
+
     /// Feeds bytes; true once a null literal was seen in a JSON part.
     package mutating func scan(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return false }
