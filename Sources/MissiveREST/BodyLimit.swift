@@ -25,6 +25,14 @@ public struct BodyLimit<Context: RequestContext>: RouterMiddleware {
         if contentType.lowercased().hasPrefix("application/json") {
             nulls = .json(JSONNullScanner())
         } else if contentType.lowercased().hasPrefix("multipart/form-data"), let boundary = Self.boundary(contentType) {
+            // The multipart parser must split the body where the null scan looks: hand it
+            // the boundary as read here (a quoted boundary reached it with its quotes).
+            guard let canonical = MultipartNullScanner.formDataContentType(boundary: boundary) else {
+                throw MissiveError(.invalidRequest, "The multipart boundary must be 1 to 70 letters, digits or '()+_,-./:? (RFC 2046).")
+            }
+            var head = request.head
+            head.headerFields[.contentType] = canonical
+            request = Request(head: head, body: request.body)
             nulls = .multipart(MultipartNullScanner(boundary: boundary))
         }
         request.body = RequestBody(asyncSequence: LimitedBody(base: request.body, limit: limit, nulls: nulls))
@@ -83,35 +91,5 @@ struct LimitedBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable wher
 
     func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: base.makeAsyncIterator(), limit: limit, nulls: nulls)
-    }
-}
-
-/// Finds a `null` literal outside strings in a JSON text fed in chunks.
-struct JSONNullScanner {
-    private var inString = false
-    private var escaped = false
-    private var matched = 0
-    private static let literal = Array("null".utf8)
-
-    /// Feeds bytes; true once a null literal was seen.
-    mutating func scan(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        for byte in bytes {
-            if inString {
-                if escaped { escaped = false }
-                else if byte == UInt8(ascii: "\\") { escaped = true }
-                else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            if byte == UInt8(ascii: "\"") {
-                inString = true
-                matched = 0
-            } else if byte == Self.literal[matched] {
-                matched += 1
-                if matched == Self.literal.count { return true }
-            } else {
-                matched = byte == Self.literal[0] ? 1 : 0
-            }
-        }
-        return false
     }
 }

@@ -127,4 +127,29 @@ struct ProblemTests {
             try await expectHealthy(hub)
         }
     }
+
+    /// Found by fuzzing (fuzz/crashes/form-data/): the null scan read a quoted boundary
+    /// unquoted, the OpenAPI multipart parser with its quotes.
+    @Test("a quoted boundary is read the same by the null scan and the multipart parser")
+    func quotedBoundary() async throws {
+        try await withHub { hub in
+            let recipient = try hub.recipient("physical").recipient
+            let body = MultipartBody.submission(envelope: JSON.object(["recipient": recipient]).data, document: SamplePDF.make())
+            let quoted = try await hub.request(.POST, "/v1/envelopes", contentType: "multipart/form-data; boundary=\"\(body.boundary)\"", body: body.finished)
+            #expect(quoted.status == 202, "\(quoted.text)")
+
+            var smuggled = Data("--\"q\"\r\nContent-Disposition: form-data; name=\"envelope\"\r\nContent-Type: application/json\r\n\r\n".utf8)
+            smuggled.append(JSON.object(["recipient": recipient]).data.dropLast())
+            smuggled.append(Data(",\"title\":null}\r\n--\"q\"\r\nContent-Disposition: form-data; name=\"document\"\r\nContent-Type: application/pdf\r\n\r\n".utf8))
+            smuggled.append(SamplePDF.make())
+            smuggled.append(Data("\r\n--\"q\"--\r\n".utf8))
+            let refused = try await hub.request(.POST, "/v1/envelopes", contentType: "multipart/form-data; boundary=\"q\"", body: smuggled)
+            try expectProblem(refused, status: 400, code: "invalid_request")
+
+            let semicolon = try await hub.request(.POST, "/v1/envelopes", contentType: "multipart/form-data; boundary=\"a;b\"", body: body.finished)
+            try expectProblem(semicolon, status: 400, code: "invalid_request")
+            #expect(try await hub.get("/v1/envelopes")["items"]?.array?.count == 1)
+            try await expectHealthy(hub)
+        }
+    }
 }

@@ -9,7 +9,7 @@ import SwiftASN1
 ///   certReq BOOLEAN DEFAULT FALSE, extensions [0] IMPLICIT Extensions OPTIONAL }
 /// MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }
 /// ```
-struct TimeStampRequest: Hashable, Sendable {
+package struct TimeStampRequest: Hashable, Sendable {
     var version: Int
     var hashAlgorithm: AlgorithmIdentifierValue
     var hashedMessage: [UInt8]
@@ -20,7 +20,7 @@ struct TimeStampRequest: Hashable, Sendable {
     var hasExtensions: Bool
 
     /// Parses a DER request; throws on anything that is not a well-formed `TimeStampReq`.
-    init(derEncoded bytes: [UInt8]) throws {
+    package init(derEncoded bytes: [UInt8]) throws {
         let root = try DER.parse(bytes)
         self = try DER.sequence(root, identifier: .sequence) { nodes in
             let version = try Int(derEncoded: &nodes)

@@ -4,17 +4,17 @@ import MissiveCore
 /// Reads a SOAP body — plain XML or an MTOM/XOP package — and streams each document into
 /// its own blob writer as it arrives (inline base64 as it is decoded, MTOM parts as their
 /// bytes come), so no document is ever held whole in memory.
-struct SOAPIntake {
+package struct SOAPIntake {
     let blobs: any BlobStore
     let settings: SOAPEndpoint.Settings
-    var reader = SOAPRequestReader()
+    package var reader = SOAPRequestReader()
     /// Writers by document index (0 = the first document of the body).
     var writers: [Int: any BlobWriter] = [:]
     var inspectors: [Int: PDFInspector] = [:]
     /// MTOM parts received, by document index.
     var received: Set<Int> = []
 
-    init(blobs: any BlobStore, settings: SOAPEndpoint.Settings) {
+    package init(blobs: any BlobStore, settings: SOAPEndpoint.Settings) {
         self.blobs = blobs
         self.settings = settings
     }
@@ -30,7 +30,7 @@ struct SOAPIntake {
     }
 
     /// Reads a plain SOAP body.
-    mutating func read(_ body: some AsyncSequence<ArraySlice<UInt8>, any Error>) async throws {
+    package mutating func read(_ body: some AsyncSequence<ArraySlice<UInt8>, any Error>) async throws {
         let box = Box(reader)
         let fault = Box<SOAPFault?>(nil)
         let parser = Self.parser(box, fault)
@@ -50,7 +50,7 @@ struct SOAPIntake {
 
     /// Reads an MTOM/XOP package: the first part is the SOAP envelope, the others are the
     /// documents it references with `xop:Include href="cid:…"`.
-    mutating func readMTOM(_ body: some AsyncSequence<ArraySlice<UInt8>, any Error>, boundary: String) async throws {
+    package mutating func readMTOM(_ body: some AsyncSequence<ArraySlice<UInt8>, any Error>, boundary: String) async throws {
         var splitter = MultipartRelatedSplitter(boundary: boundary)
         let box = Box(reader)
         let fault = Box<SOAPFault?>(nil)
@@ -97,7 +97,8 @@ struct SOAPIntake {
                     }
                 }
             }
-            guard splitter.isComplete, part >= 0 else {
+            try splitter.finish()
+            guard part >= 0 else {
                 throw SOAPFault(.client, "The MTOM package is truncated.", code: "invalid_request")
             }
         } catch let error as XMLReadError {
@@ -136,7 +137,7 @@ struct SOAPIntake {
     }
 
     /// Finishes the documents with indexes in `range` into durable, checked blobs.
-    mutating func documents(_ range: Range<Int>) async throws -> [DocumentRef] {
+    package mutating func documents(_ range: Range<Int>) async throws -> [DocumentRef] {
         var refs: [DocumentRef] = []
         for index in range {
             guard index < reader.documents.count else { throw SOAPFault(.client, "A document has no content.", code: "invalid_request") }
@@ -154,7 +155,7 @@ struct SOAPIntake {
         return refs
     }
 
-    func discard() async {
+    package func discard() async {
         for writer in writers.values { await writer.discard() }
     }
 }

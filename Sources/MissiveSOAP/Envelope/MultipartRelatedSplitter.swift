@@ -26,6 +26,8 @@ public struct MultipartRelatedSplitter: Sendable {
         case headers
         case body
         case done
+        /// A malformed spot was found; every later call throws this.
+        case failed(SOAPFault)
     }
 
     private var boundary: BoundaryMatcher
@@ -38,8 +40,11 @@ public struct MultipartRelatedSplitter: Sendable {
         self.boundary = BoundaryMatcher(boundary: boundary)
     }
 
-    /// Feeds bytes; returns the events they complete.
+    /// Feeds bytes; returns the events they complete. At a malformed spot it returns the
+    /// events before it and throws on the next call (or from ``finish()``), so the events and
+    /// the fault come in byte order however the body was split into chunks.
     public mutating func feed(_ bytes: [UInt8]) throws(SOAPFault) -> [Event] {
+        if case .failed(let fault) = state { throw fault }
         var events: [Event] = []
         var index = 0
         while index < bytes.count {
@@ -55,7 +60,13 @@ public struct MultipartRelatedSplitter: Sendable {
                     continue
                 }
             }
-            try step(bytes[index], into: &events)
+            do {
+                try step(bytes[index], into: &events)
+            } catch {
+                state = .failed(error)
+                guard !events.isEmpty || !pendingBody.isEmpty else { throw error }
+                break
+            }
             index += 1
         }
         if !pendingBody.isEmpty {
@@ -71,10 +82,21 @@ public struct MultipartRelatedSplitter: Sendable {
         return false
     }
 
+    /// The end of the body: throws the fault of a malformed spot not thrown yet, or a
+    /// truncation fault when the closing boundary is missing.
+    public func finish() throws(SOAPFault) {
+        switch state {
+        case .done: return
+        case .failed(let fault): throw fault
+        case .preamble, .afterDelimiter, .headers, .body:
+            throw SOAPFault(.client, "The MTOM package is truncated.", code: "invalid_request")
+        }
+    }
+
     private mutating func step(_ byte: UInt8, into events: inout [Event]) throws(SOAPFault) {
         switch state {
-        case .done:
-            return  // the epilogue is ignored
+        case .done, .failed:
+            return  // the epilogue is ignored; feed stops at a failure
         case .afterDelimiter(let seen):
             let now = seen + [byte]
             if now == [UInt8(ascii: "-"), UInt8(ascii: "-")] {
@@ -84,8 +106,9 @@ public struct MultipartRelatedSplitter: Sendable {
                 state = .headers
                 headerBytes = []
             } else if now.count >= 2 {
-                // Transport padding (spaces/tabs) before the line break is allowed.
-                if now.last == 13 || now.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 13 }) {
+                // Transport padding (spaces/tabs) before the line break is allowed; anything
+                // else after the boundary is not (also not one byte just before the CR).
+                if now.dropLast().allSatisfy({ $0 == 0x20 || $0 == 0x09 }), now.last == 13 || now.last == 0x20 || now.last == 0x09 {
                     state = .afterDelimiter(seen: now.last == 13 ? [13] : [])
                 } else {
                     throw SOAPFault(.client, "The MTOM package has a malformed boundary line.", code: "invalid_request")
