@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import MissiveChannels
 import MissiveCore
 import NIOCore
@@ -85,13 +88,14 @@ struct EBillConnectorTests {
 
     @Test("a network that is down throws channelUnavailable")
     func networkDown() async throws {
-        let network = SandboxEBillNetwork()
-        let url = try await withRunningServices([network]) { try await network.baseURL() }
-        #expect(network.listeningURL == nil)
+        // A port bound but never listening refuses every connection, and no other test's
+        // server can take it meanwhile (a stopped server's port could be reused at once).
+        let down = try RefusingPort()
         let error = await #expect(throws: MissiveError.self) {
-            try await connector(url, timeout: .seconds(1)).deliver(envelope(eBillID: "41010560425610173"), entry: nil)
+            try await connector(URL(string: "http://127.0.0.1:\(down.port)")!, timeout: .seconds(1)).deliver(envelope(eBillID: "41010560425610173"), entry: nil)
         }
         #expect(error?.code == .channelUnavailable)
+        withExtendedLifetime(down) {}
     }
 
     @Test("the sandbox connector waits for the network to listen")
@@ -130,4 +134,30 @@ extension DeliveryOutcome {
         if case .delivered = self { return true }
         return false
     }
+}
+
+/// A TCP port on 127.0.0.1 that refuses connections while this lives: bound, never listening.
+final class RefusingPort {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard fd >= 0, bound else {
+            if fd >= 0 { close(fd) }
+            throw MissiveError(.unavailable, "Could not bind a local port.")
+        }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
 }
