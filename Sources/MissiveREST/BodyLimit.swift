@@ -21,10 +21,12 @@ public struct BodyLimit<Context: RequestContext>: RouterMiddleware {
         let limit = maxBytes
         // No field of this API takes null: refuse it instead of reading it as "absent".
         let contentType = request.headers[.contentType] ?? ""
+        // The media type itself, not a prefix: "multipart/form-dataX" is not form data.
+        let mediaType = MIMEContentType(parsing: contentType).mediaType
         var nulls: NullScan?
-        if contentType.lowercased().hasPrefix("application/json") {
+        if mediaType == "application/json" {
             nulls = .json(JSONNullScanner())
-        } else if contentType.lowercased().hasPrefix("multipart/form-data"), let boundary = Self.boundary(contentType) {
+        } else if mediaType == "multipart/form-data", let boundary = Self.boundary(contentType) {
             // The multipart parser must split the body where the null scan looks: hand it
             // the boundary as read here (a quoted boundary reached it with its quotes).
             guard let canonical = MultipartNullScanner.formDataContentType(boundary: boundary) else {

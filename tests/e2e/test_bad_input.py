@@ -187,6 +187,10 @@ def test_unsupported_content_type(shared_server: MissiveServer) -> None:
     assert_problem(s.post("/v1/envelopes", headers={"Content-Type": "application/xml"}, data=b"<a/>"), 415)
     assert_problem(s.post("/v1/webhooks", headers={"Content-Type": "application/x-www-form-urlencoded"},
                           data=b"url=http%3A%2F%2F127.0.0.1%2Fx"), 415)
+    # A media type that merely starts like a supported one is not it.
+    body = b'--b\r\nContent-Disposition: form-data; name="envelope"\r\n\r\n{"recipient": null}\r\n--b--\r\n'
+    assert_problem(s.post("/v1/envelopes", headers={"Content-Type": "multipart/form-dataX; boundary=b"}, data=body), 415)
+    assert_problem(s.post("/v1/webhooks", headers={"Content-Type": "application/jsonp"}, data=b'{"url": null}'), 415)
 
 
 def test_idempotency_key_too_long(shared_server: MissiveServer, pdf: bytes) -> None:
