@@ -23,6 +23,10 @@ public struct MissiveDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         try Self.migrator.migrate(pool)
+        // Organisations from before business inboxes get theirs (a read when all have one).
+        if try pool.read({ db in try Bool.fetchOne(db, sql: "SELECT 1 FROM organisations WHERE id NOT IN (SELECT organisation_id FROM business_inboxes) LIMIT 1") }) != nil {
+            try pool.write { db in try SQLiteStore.ensureBusinessInboxes(db) }
+        }
     }
 
     /// The schema, one migration per change; never edit a shipped migration.

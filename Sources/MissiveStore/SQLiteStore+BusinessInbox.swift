@@ -69,40 +69,30 @@ extension SQLiteStore: BusinessInboxStore {
     static func syncBusinessInbox(of organisation: OrganisationID, _ db: Database) throws {
         guard let row = try Row.fetchOne(db, sql: "SELECT state, uid, postal FROM organisations WHERE id = ?", arguments: [organisation.rawValue]) else { return }
         let verified = OrganisationState(rawValue: row["state"]) == .verified
-        let postal = try JSONColumn.decode(PostalAddress.self, row["postal"])
-        let uid: String? = row["uid"]
-        if let entry = try String.fetchOne(db, sql: "SELECT directory_entry_id FROM business_inboxes WHERE organisation_id = ?", arguments: [organisation.rawValue]) {
-            if verified {
-                try db.execute(sql: "UPDATE directory_entries SET verified = 1, uid = ?, postal = ?, match_key = ? WHERE id = ?", arguments: [
-                    uid, try JSONColumn.encode(postal), postal?.matchKey, entry,
-                ])
-                try setStreetKey(of: entry, postal: postal, db)
-            } else {
-                try db.execute(sql: "UPDATE directory_entries SET verified = 0 WHERE id = ?", arguments: [entry])
-            }
-            return
-        }
-        let now = Date()
-        let entry = DirectoryEntryID.generate()
-        let mailbox = MailboxID.generate()
-        try db.execute(sql: """
-            INSERT INTO directory_entries (id, kind, postal, match_key, epost_address, uid, ebill_id, mailbox_id, preference, verified, opted_out, created_at)
-            VALUES (?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?, 0, ?)
-            """, arguments: [
-                entry.rawValue, DirectoryEntry.Kind.business.rawValue, verified ? try JSONColumn.encode(postal) : nil, verified ? postal?.matchKey : nil,
-                verified ? uid : nil, mailbox.rawValue, DeliveryPreference.digital.rawValue, verified, now.storage,
+        var entry: DirectoryEntry
+        if let id = try String.fetchOne(db, sql: "SELECT directory_entry_id FROM business_inboxes WHERE organisation_id = ?", arguments: [organisation.rawValue]),
+           let existing = try Row.fetchOne(db, sql: "SELECT * FROM directory_entries WHERE id = ?", arguments: [id]) {
+            entry = try directoryEntry(existing)
+        } else {
+            entry = DirectoryEntry(kind: .business, postal: nil, mailboxID: .generate(), verified: false)
+            try db.execute(sql: "INSERT INTO business_inboxes (organisation_id, mailbox_id, directory_entry_id, created_at) VALUES (?, ?, ?, ?)", arguments: [
+                organisation.rawValue, entry.mailboxID?.rawValue, entry.id.rawValue, Date().storage,
             ])
-        try setStreetKey(of: entry.rawValue, postal: verified ? postal : nil, db)
-        try db.execute(sql: "INSERT INTO business_inboxes (organisation_id, mailbox_id, directory_entry_id, created_at) VALUES (?, ?, ?, ?)", arguments: [
-            organisation.rawValue, mailbox.rawValue, entry.rawValue, now.storage,
-        ])
+        }
+        entry.verified = verified
+        if verified {
+            entry.uid = row["uid"]
+            entry.postal = try JSONColumn.decode(PostalAddress.self, row["postal"])
+        }
+        try upsertEntry(entry, db)
     }
 
-    /// The entry's `street_key` (matching without house number), once the v12 migration added
-    /// the column: the v11 migration runs this code before it exists, and v12 then fills it.
-    private static func setStreetKey(of entry: String, postal: PostalAddress?, _ db: Database) throws {
-        guard try db.columns(in: "directory_entries").contains(where: { $0.name == "street_key" }) else { return }
-        try db.execute(sql: "UPDATE directory_entries SET street_key = ? WHERE id = ?", arguments: [postal?.streetKey, entry])
+    /// Gives every organisation that has none its business inbox: those from before inboxes
+    /// existed (run once the schema is migrated; new organisations get theirs when created).
+    static func ensureBusinessInboxes(_ db: Database) throws {
+        for id in try String.fetchAll(db, sql: "SELECT id FROM organisations WHERE id NOT IN (SELECT organisation_id FROM business_inboxes) ORDER BY created_at") {
+            try syncBusinessInbox(of: OrganisationID(unchecked: id), db)
+        }
     }
 
     /// Queues `letter.received` for the subscriptions of the organisation whose business
@@ -120,22 +110,16 @@ extension SQLiteStore: BusinessInboxStore {
         guard !wanted.isEmpty else { return }
         let payload = WebhookMessage.letterReceivedBody(letter)
         for subscription in wanted {
-            try db.execute(sql: """
-                INSERT INTO webhook_deliveries (id, webhook_id, organisation_id, event_id, envelope_id, event_type, payload, status, next_attempt_at, created_at)
-                VALUES (?, ?, ?, NULL, NULL, ?, ?, 'pending', ?, ?)
-                """, arguments: [
-                    DeliveryID.generate(at: letter.deliveredAt).rawValue, subscription["id"] as String, organisation,
-                    InboxEventType.letterReceived.rawValue, payload, letter.deliveredAt.storage, letter.deliveredAt.storage,
-                ])
+            try insertDelivery(
+                id: DeliveryID.generate(at: letter.deliveredAt), webhook: subscription["id"], organisation: organisation, event: nil,
+                envelope: nil, type: InboxEventType.letterReceived.rawValue, payload: payload, due: letter.deliveredAt, createdAt: letter.deliveredAt, db
+            )
         }
     }
 
-    /// v11: a business inbox for every organisation there is; search keys, arrival numbers and
-    /// modes for the letters there are.
+    /// v11: search keys, arrival numbers and modes for the letters there are (the
+    /// organisations' inboxes come after the migrations, ``ensureBusinessInboxes(_:)``).
     static func migrateBusinessInboxes(_ db: Database) throws {
-        for id in try String.fetchAll(db, sql: "SELECT id FROM organisations ORDER BY created_at") {
-            try syncBusinessInbox(of: OrganisationID(unchecked: id), db)
-        }
         try db.execute(sql: "UPDATE mailbox_letters SET mode = COALESCE((SELECT mode FROM envelopes WHERE envelopes.id = mailbox_letters.envelope_id), 'live')")
         var arrivals: [String: Int64] = [:]
         let rows = try Row.fetchAll(db, sql: "SELECT id, mailbox_id, sender_name, title FROM mailbox_letters ORDER BY delivered_at, id")

@@ -68,20 +68,23 @@ extension SQLiteStore: RecipientDirectory {
     }
 
     private func upsertEntry(_ entry: DirectoryEntry) async throws {
-        try await write { db in
-            try db.execute(sql: """
-                INSERT INTO directory_entries (id, kind, postal, match_key, street_key, epost_address, uid, ebill_id, mailbox_id, preference, verified, opted_out, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, postal = excluded.postal, match_key = excluded.match_key, street_key = excluded.street_key,
-                    epost_address = excluded.epost_address, uid = excluded.uid, ebill_id = excluded.ebill_id,
-                    mailbox_id = excluded.mailbox_id, preference = excluded.preference, verified = excluded.verified,
-                    opted_out = excluded.opted_out
-                """, arguments: [
-                    entry.id.rawValue, entry.kind.rawValue, try JSONColumn.encode(entry.postal), entry.postal?.matchKey, entry.postal?.streetKey,
-                    entry.ePostAddress?.lowercased(), entry.uid, entry.eBillID, entry.mailboxID?.rawValue,
-                    entry.preference.rawValue, entry.verified, entry.optedOut, Date().storage,
-                ])
-        }
+        try await write { db in try Self.upsertEntry(entry, db) }
+    }
+
+    /// Adds or replaces a directory entry with its match keys (also the business inboxes').
+    static func upsertEntry(_ entry: DirectoryEntry, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO directory_entries (id, kind, postal, match_key, street_key, epost_address, uid, ebill_id, mailbox_id, preference, verified, opted_out, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, postal = excluded.postal, match_key = excluded.match_key, street_key = excluded.street_key,
+                epost_address = excluded.epost_address, uid = excluded.uid, ebill_id = excluded.ebill_id,
+                mailbox_id = excluded.mailbox_id, preference = excluded.preference, verified = excluded.verified,
+                opted_out = excluded.opted_out
+            """, arguments: [
+                entry.id.rawValue, entry.kind.rawValue, try JSONColumn.encode(entry.postal), entry.postal?.matchKey, entry.postal?.streetKey,
+                entry.ePostAddress?.lowercased(), entry.uid, entry.eBillID, entry.mailboxID?.rawValue,
+                entry.preference.rawValue, entry.verified, entry.optedOut, Date().storage,
+            ])
     }
 
     /// Every directory entry (admin listing).

@@ -57,10 +57,10 @@ extension SQLiteStore: EnvelopeStore {
             let types = try JSONColumn.decode([EventType].self, subscription["event_types"]) ?? []
             let inboxTypes = try JSONColumn.decode([InboxEventType].self, subscription["inbox_event_types"]) ?? []
             guard WebhookSubscription.wantsStatusEvent(event.type, eventTypes: types, inboxEventTypes: inboxTypes) else { continue }
-            try db.execute(sql: """
-                INSERT INTO webhook_deliveries (id, webhook_id, organisation_id, event_id, envelope_id, event_type, payload, status, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                """, arguments: [DeliveryID.generate(at: event.at).rawValue, subscription["id"] as String, event.organisationID.rawValue, event.id.rawValue, event.envelopeID.rawValue, "envelope.\(event.type.rawValue)", payload, event.at.storage, event.at.storage])
+            try insertDelivery(
+                id: DeliveryID.generate(at: event.at), webhook: subscription["id"], organisation: event.organisationID.rawValue, event: event.id,
+                envelope: event.envelopeID, type: "envelope.\(event.type.rawValue)", payload: payload, due: event.at, createdAt: event.at, db
+            )
         }
     }
 

@@ -197,9 +197,7 @@ extension SQLiteStore: UserStore {
         try await write { db in
             try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ? AND status = 'active'", arguments: [passwordHash, id.rawValue])
             guard db.changesCount == 1 else { throw MissiveError(.conflict, "The user is not active.") }
-            try db.execute(sql: "UPDATE user_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND token_hash != ?",
-                           arguments: [date.storage, id.rawValue, sessionTokenHash])
-            try db.execute(sql: "DELETE FROM login_challenges WHERE user_id = ?", arguments: [id.rawValue])
+            _ = try Self.endSessions(of: id, at: date, keeping: sessionTokenHash, db)
         }
     }
 
@@ -216,8 +214,10 @@ extension SQLiteStore: UserStore {
         try await write { db in try Self.endSessions(of: id, at: date, db) }
     }
 
-    static func endSessions(of id: UserID, at date: Date, _ db: Database) throws -> Int {
-        try db.execute(sql: "UPDATE user_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", arguments: [date.storage, id.rawValue])
+    /// Ends the user's live sessions (all, or all but `keeping`) and open login challenges.
+    static func endSessions(of id: UserID, at date: Date, keeping: String? = nil, _ db: Database) throws -> Int {
+        try db.execute(sql: "UPDATE user_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND token_hash IS NOT ?",
+                       arguments: [date.storage, id.rawValue, keeping])
         let ended = db.changesCount
         try db.execute(sql: "DELETE FROM login_challenges WHERE user_id = ?", arguments: [id.rawValue])
         return ended

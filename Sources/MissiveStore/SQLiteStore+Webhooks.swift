@@ -75,11 +75,22 @@ extension SQLiteStore: WebhookStore {
 
     public func enqueue(_ delivery: WebhookDelivery) async throws {
         try await write { db in
-            try db.execute(sql: """
-                INSERT INTO webhook_deliveries (id, webhook_id, organisation_id, event_id, event_type, payload, status, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                """, arguments: [delivery.id.rawValue, delivery.webhookID.rawValue, delivery.organisationID.rawValue, delivery.eventID?.rawValue, delivery.eventType, delivery.payload, (delivery.nextAttemptAt ?? delivery.createdAt).storage, delivery.createdAt.storage])
+            try Self.insertDelivery(
+                id: delivery.id, webhook: delivery.webhookID.rawValue, organisation: delivery.organisationID.rawValue, event: delivery.eventID,
+                envelope: nil, type: delivery.eventType, payload: delivery.payload, due: delivery.nextAttemptAt ?? delivery.createdAt, createdAt: delivery.createdAt, db
+            )
         }
+    }
+
+    /// Queues one webhook message (pending, due at `due`) in the caller's transaction.
+    static func insertDelivery(
+        id: DeliveryID, webhook: String, organisation: String, event: EventID?, envelope: EnvelopeID?,
+        type: String, payload: Data, due: Date, createdAt: Date, _ db: Database
+    ) throws {
+        try db.execute(sql: """
+            INSERT INTO webhook_deliveries (id, webhook_id, organisation_id, event_id, envelope_id, event_type, payload, status, next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+            """, arguments: [id.rawValue, webhook, organisation, event?.rawValue, envelope?.rawValue, type, payload, due.storage, createdAt.storage])
     }
 
     public func claimDeliveries(limit: Int, now: Date, leaseDuration: TimeInterval) async throws -> [ClaimedDelivery] {
