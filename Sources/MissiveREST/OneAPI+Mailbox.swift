@@ -67,12 +67,10 @@ extension OneAPI {
             answer = try await postOffice.reachability(of: recipient, kind: kind, organisation: organisation)
         } catch let error as MissiveError where error.code == .invalidField {
             // A check, not a submission: an uncheckable recipient is simply not reachable.
-            let reason = Reason(code: "invalid_recipient", text: error.reason)
-            answer = Reachability(channel: nil, reason: reason, directoryReason: reason)
+            answer = .invalid(error.reason)
         }
         if answer.channel == nil, partialAddress {
-            let reason = Reason(code: "invalid_recipient", text: "A postal address needs name, street, postcode and town.")
-            answer = Reachability(channel: nil, reason: reason, directoryReason: reason)
+            answer = .invalid("A postal address needs name, street, postcode and town.")
         }
         return .ok(.init(body: .json(Wire.reachability(answer))))
     }

@@ -1,13 +1,12 @@
 import Foundation
+import MissiveCore
 
 /// Text as the business inbox search compares it: case, accents and width do not matter
 /// ("zurich" finds "Zürich", "MUSTER" finds "Muster"), and "ß" is "ss".
 enum SearchKey {
     /// The folded form stored beside a searchable column.
     static func fold(_ text: String) -> String {
-        text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: Locale(identifier: "en_US_POSIX"))
-            .lowercased()
-            .replacingOccurrences(of: "ß", with: "ss")
+        text.folded(widthInsensitive: true)
     }
 
     /// A `LIKE … ESCAPE '\'` pattern that finds `text` anywhere in a folded column; `%`, `_`

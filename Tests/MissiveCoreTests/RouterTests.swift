@@ -282,6 +282,18 @@ struct RouterTests {
         #expect(answer.reason.code == "recipient_prefers_physical")
     }
 
+    @Test("a paused business inbox (organisation not verified again) is printed, and says why")
+    func pausedBusinessInbox() {
+        let paused = Self.entry(kind: .business, postal: Self.entryAddress, verified: false)
+        let uid = Recipient(uid: "CHE-123.456.789")
+        let decision = Router.decide(kind: .letter, policy: .auto, recipient: uid, match: paused)
+        #expect(decision.channel == .physical && decision.code == "mailbox_paused")
+        let answer = Router.reachability(kind: .letter, recipient: uid, match: paused)
+        #expect(answer.reason.code == "mailbox_paused" && answer.directoryReason?.code == "not_verified")
+        // A private mailbox not verified yet is plainly printed at the address.
+        #expect(Router.decide(kind: .letter, policy: .auto, recipient: uid, match: Self.entry(postal: Self.entryAddress, verified: false)).code == "postal_address")
+    }
+
     @Test("reachability codes: not_found, multiple_matches, opted_out, not_verified")
     func reachabilityCodes() {
         let uid = Recipient(uid: "CHE-123.456.789")

@@ -1,21 +1,6 @@
 import Foundation
 
 extension PostOffice {
-    /// Why a letter to a paused business inbox is printed: the routed event says so.
-    static let pausedInboxReason = Reason(
-        code: "mailbox_paused",
-        text: "The recipient's business inbox is paused until its organisation is verified again (not_verified): printed and posted to its postal address."
-    )
-
-    /// The router prints a letter whose directory entry is not verified at the postal address
-    /// like any other; for a paused business inbox, the sender learns why.
-    static func explainingPausedInbox(_ decision: Router.Decision, match: DirectoryMatch) -> Router.Decision {
-        guard case .channel(.physical, let reason) = decision, reason.code == "postal_address",
-              let entry = match.entry, entry.kind == .business, entry.mailboxID != nil, !entry.verified
-        else { return decision }
-        return .channel(.physical, pausedInboxReason)
-    }
-
     /// The organisation's business inbox was paused (profile changed) or resumed (verified
     /// again): everything routed to it and not yet dispatched is routed again, as after a
     /// preference change.
@@ -23,7 +8,7 @@ extension PostOffice {
         guard let inbox = try await ports.inboxes?.businessInbox(of: organisation) else { return }
         let reason = inbox.active
             ? Reason(code: "mailbox_resumed", text: "The recipient's business inbox accepts letters again.")
-            : Reason(code: Self.pausedInboxReason.code, text: "The recipient's business inbox was paused until its organisation is verified again.")
+            : Reason(code: Router.pausedInboxReason.code, text: "The recipient's business inbox was paused until its organisation is verified again.")
         for id in try await ports.envelopes.undispatched(for: inbox.directoryEntryID) {
             try await reroute(id, because: reason)
         }

@@ -42,7 +42,7 @@ extension PostOffice {
         let match = try await ports.directory.resolve(envelope.recipient)
         try await ports.envelopes.noteRouting(envelope.id, entry: match.entry?.id, failedChannel: nil)
         let decision = Router.decide(kind: envelope.kind, policy: envelope.policy.mode, recipient: envelope.recipient, match: match, excluded: record.failedChannels, hasInvoiceDetails: envelope.invoice != nil)
-        try await ports.envelopes.apply(change(for: Self.explainingPausedInbox(decision, match: match), record: record, completing: job))
+        try await ports.envelopes.apply(change(for: decision, record: record, completing: job))
     }
 
     /// The change that records a routing decision: `routed` plus a dispatch job, or `failed`.

@@ -228,8 +228,7 @@ public final class PostOffice: Sendable {
                 try recipient.validate()
                 valid.append((index, recipient))
             } catch {
-                let reason = Reason(code: "invalid_recipient", text: error.reason)
-                answers[index] = Reachability(channel: nil, reason: reason, directoryReason: reason)
+                answers[index] = .invalid(error.reason)
             }
         }
         let matches = try await ports.directory.resolve(valid.map(\.recipient))

@@ -126,16 +126,16 @@ public struct PostalAddress: Sendable, Hashable, Codable {
         var words = Self.words(street).map(Self.expandingAbbreviation)
         var number = Self.normalize(houseNumber ?? "")
         if number.isEmpty, words.count > 1, let last = words.last, last.first?.isNumber == true {
-            number = Self.normalize(last)
+            number = Self.alphanumerics(last)
             words.removeLast()
         }
-        return (Self.normalize(words.joined()), number)
+        return (Self.alphanumerics(words.joined()), number)
     }
 
     /// The name's words sorted, a leading salutation or title dropped: "Herr Dr. Hans Muster"
     /// and "Muster Hans" give the same key.
     var normalizedName: String {
-        var words = Self.words(name).map(Self.normalize).filter { !$0.isEmpty }
+        var words = Self.words(name).map(Self.alphanumerics).filter { !$0.isEmpty }
         while words.count > 1, let first = words.first, Self.salutations.contains(first) { words.removeFirst() }
         return words.sorted().joined(separator: " ")
     }
@@ -146,11 +146,9 @@ public struct PostalAddress: Sendable, Hashable, Codable {
         "mr", "mrs", "ms",
     ]
 
-    /// Lower-cased, accent-free words split at spaces and dashes (punctuation stays until ``normalize``).
+    /// Folded words split at spaces and dashes (punctuation stays until ``alphanumerics(_:)``).
     private static func words(_ value: String) -> [String] {
-        value.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
-            .lowercased()
-            .replacingOccurrences(of: "ß", with: "ss")
+        value.folded()
             .split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "\t" || $0 == "\u{A0}" })
             .map(String.init)
     }
@@ -172,15 +170,25 @@ public struct PostalAddress: Sendable, Hashable, Codable {
 
     /// Only letters and digits, lower-cased and accent-free.
     static func normalize(_ value: String) -> String {
-        let text = value.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "en_US_POSIX"))
-            .lowercased()
-            .replacingOccurrences(of: "ß", with: "ss")
-        let kept = text.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }
-        return String(String.UnicodeScalarView(kept))
+        alphanumerics(value.folded())
+    }
+
+    /// The letters and digits of already folded text.
+    private static func alphanumerics(_ folded: String) -> String {
+        String(String.UnicodeScalarView(folded.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }))
     }
 }
 
 extension String {
+    /// The form names, addresses and search terms are compared in: lower-cased, accents
+    /// removed, "ß" as "ss" (and, with `widthInsensitive`, full-width forms as ASCII).
+    public func folded(widthInsensitive: Bool = false) -> String {
+        folding(options: widthInsensitive ? [.caseInsensitive, .diacriticInsensitive, .widthInsensitive] : [.caseInsensitive, .diacriticInsensitive],
+                locale: Locale(identifier: "en_US_POSIX"))
+            .lowercased()
+            .replacingOccurrences(of: "ß", with: "ss")
+    }
+
     /// True when the text holds C0/C1 control characters (line breaks included).
     public var hasControlCharacters: Bool {
         unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }

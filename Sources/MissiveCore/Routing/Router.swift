@@ -53,8 +53,18 @@ public enum Router {
         if let entry, entry.mailboxID != nil, entry.preference == .physical {
             return .channel(.physical, Reason(code: "recipient_prefers_physical", text: "The recipient asked for paper letters."))
         }
+        if let entry, entry.kind == .business, entry.mailboxID != nil, !entry.verified {
+            return .channel(.physical, pausedInboxReason)
+        }
         return physical
     }
+
+    /// Why a letter to a paused business inbox (its organisation not verified again after a
+    /// profile change) is printed: the routed event says so.
+    public static let pausedInboxReason = Reason(
+        code: "mailbox_paused",
+        text: "The recipient's business inbox is paused until its organisation is verified again (not_verified): printed and posted to its postal address."
+    )
 
     private static func unreachableReason(match: DirectoryMatch, recipient: Recipient, excluded: Set<Channel>) -> Reason {
         if !excluded.isEmpty {
@@ -109,6 +119,12 @@ public struct Reachability: Sendable, Hashable {
     public var directoryReason: Reason?
 
     public var isDigital: Bool { channel == .ePost || channel == .eBill }
+
+    /// The answer for a recipient that cannot even be checked (`invalid_recipient`).
+    public static func invalid(_ text: String) -> Reachability {
+        let reason = Reason(code: "invalid_recipient", text: text)
+        return Reachability(channel: nil, reason: reason, directoryReason: reason)
+    }
 
     public init(channel: Channel?, reason: Reason, directoryReason: Reason?) {
         self.channel = channel
