@@ -538,7 +538,7 @@ def main() -> None:
     runs = []
     sizes: dict = {}
     for i in range(1, args.repeats + 1):
-        server = MissiveServer(data_root / f"run{i}", extra_args=["--rate-limit", "0"], binary=Path(args.bin), name="bench")
+        server = MissiveServer(data_root / f"run{i}", extra_args=["--rate-limit", "0", "--admission-backlog", "0"], binary=Path(args.bin), name="bench")
         server.start()
         shift = (i - 1) % len(SUBMISSIONS)
         order = SUBMISSIONS[shift:] + SUBMISSIONS[:shift]

@@ -41,7 +41,7 @@ def metrics(server: MissiveServer) -> dict:
 
 
 def run_hub(args, data: Path, pdf: bytes, evidence: bool) -> dict:
-    extra = ["--rate-limit", "0"] + ([] if evidence else ["--no-evidence"])
+    extra = ["--rate-limit", "0", "--admission-backlog", "0"] + ([] if evidence else ["--no-evidence"])
     server = MissiveServer(data, extra_args=extra, binary=Path(args.bin), name="bench-evidence")
     server.start()
     try:

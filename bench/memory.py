@@ -92,7 +92,7 @@ def main() -> None:
     results = {}
     try:
         for kind, label in KINDS:
-            server = MissiveServer(root / kind / "data", extra_args=["--rate-limit", "0"], binary=Path(args.bin), name="bench-memory")
+            server = MissiveServer(root / kind / "data", extra_args=["--rate-limit", "0", "--admission-backlog", "0"], binary=Path(args.bin), name="bench-memory")
             server.start(timeout=300)
             try:
                 assert str(send(kind, server, small)) in ("202", "200", "250"), f"{kind}: the small letter was refused"

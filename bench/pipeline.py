@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """End to end and at scale (run it through bench/run, or alone with --bin).
 
-1. **End to end to `delivered` (ePost).** A fresh sandbox hub; wrk POSTs the ~100 KB REST
-   letter to the sandbox's digital recipient (Anna Muster's mailbox) for a warm-up and a
-   measured period. /metrics is read at the start and the end of the measured period: the
-   envelopes accepted and the envelopes that reached the mailbox (`delivered` or `consulted`)
-   in that window give the delivery rate as a ratio of the acceptance rate, and the dispatch
-   jobs due at both ends (`missive_jobs_due`: timers set for later, like each delivered
-   letter's 7-day check, left out) give the backlog growth per second. Afterwards the bench times
-   how long the backlog takes to drain. Peak RSS is sampled throughout.
+1. **End to end to `delivered` (ePost), sustained.** A fresh sandbox hub with its default
+   admission bound (`admissionBacklog`); wrk POSTs the ~100 KB REST letter to the sandbox's
+   digital recipient (Anna Muster's mailbox) and, like a well-behaved client, waits
+   `Retry-After` after a `503 busy`. The warm-up runs at least 30 s and until the hub has
+   refused (the backlog reached its bound), at most 120 s; then 60 s are measured. /metrics is read at the start and
+   the end of the measured period: the envelopes accepted and the envelopes that reached the
+   mailbox (`delivered` or `consulted`) in that window give the delivery rate as a ratio of
+   the acceptance rate; the backlog (`missive_admission_backlog`: dispatch jobs and evidence
+   records due; timers set for later, like each delivered letter's 7-day check, left out) is
+   sampled every second, and its growth per second and maximum are reported. Afterwards
+   the bench times how long the backlog takes to drain. Peak RSS is sampled throughout.
 
 2. **A store grown to N envelopes (default 1,000,000).** The REST letter (physical
    recipient) on an empty store, as baseline; then the hub is stopped, its SQLite store is
@@ -29,6 +32,7 @@ import re
 import shutil
 import sqlite3
 import statistics
+import threading
 import time
 from pathlib import Path
 
@@ -43,7 +47,8 @@ def metrics(server: MissiveServer) -> dict:
     out: dict = {}
     for match in re.finditer(r'^missive_envelopes\{status="([a-z_]+)"\}\s+([0-9.eE+]+)\s*$', text, re.M):
         out[match.group(1)] = int(float(match.group(2)))
-    for name in ("missive_envelopes_accepted_total", "missive_jobs_pending", "missive_jobs_due"):
+    for name in ("missive_envelopes_accepted_total", "missive_jobs_pending", "missive_jobs_due", "missive_admission_backlog",
+                 "missive_admission_limit", "missive_admission_refused_total", "missive_evidence_pending"):
         match = re.search(rf"^{name}\s+([0-9.eE+]+)\s*$", text, re.M)
         if match:
             out[name] = int(float(match.group(1)))
@@ -51,14 +56,16 @@ def metrics(server: MissiveServer) -> dict:
     return out
 
 
-def start(args, data: Path) -> MissiveServer:
-    server = MissiveServer(data, extra_args=["--rate-limit", "0"], binary=Path(args.bin), name="bench-pipeline")
+def start(args, data: Path, bounded: bool = False) -> MissiveServer:
+    # The store part measures acceptance alone (no admission bound, like --rate-limit 0).
+    extra = ["--rate-limit", "0"] + ([] if bounded else ["--admission-backlog", "0"])
+    server = MissiveServer(data, extra_args=extra, binary=Path(args.bin), name="bench-pipeline")
     server.start(timeout=600)
     return server
 
 
 def end_to_end(args, root: Path, pdf: bytes) -> dict:
-    server = start(args, root / "e2e" / "data")
+    server = start(args, root / "e2e" / "data", bounded=True)
     try:
         reqs = build_requests(server, pdf, root)
         anna = server.recipient("digital")["recipient"]
@@ -68,33 +75,55 @@ def end_to_end(args, root: Path, pdf: bytes) -> dict:
         smoke = requests.post(server.url + "/v1/envelopes", data=body.read_bytes(), headers=reqs["rest"]["headers"], timeout=60)
         if smoke.status_code != 202:
             raise SystemExit(f"bench: smoke test -> {smoke.status_code} {smoke.text[:300]}")
-        print(f"e2e: warm-up {args.warmup}s, measuring {args.duration}s (REST to the digital mailbox) ...", flush=True)
-        run_wrk(server.url, env, args.warmup, args.connections, args.threads)
+        limit = metrics(server).get("missive_admission_limit", 0)
+        print(f"e2e: admission bound {limit:,}; warm-up of at least {args.e2e_warmup_min} s and until the hub refuses as busy "
+              f"(at most {args.e2e_warmup_max} s), then measuring {args.e2e_duration}s (REST to the digital mailbox) ...", flush=True)
+        w0 = time.monotonic()
+        while time.monotonic() - w0 < args.e2e_warmup_max:
+            run_wrk(server.url, env, 5, args.connections, args.threads)
+            if time.monotonic() - w0 >= args.e2e_warmup_min and metrics(server).get("missive_admission_refused_total", 0) > 0:
+                break
+        warmup_s = time.monotonic() - w0
+        samples: list[int] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(1.0):
+                samples.append(metrics(server).get("missive_admission_backlog", 0))
+
         before, t0 = metrics(server), time.monotonic()
+        sampler = threading.Thread(target=sample, daemon=True)
         with PeakRSS(server.proc.pid) as peak:
-            load = run_wrk(server.url, env, args.duration, args.connections, args.threads)
+            sampler.start()
+            load = run_wrk(server.url, env, args.e2e_duration, args.connections, args.threads)
             after, t1 = metrics(server), time.monotonic()
+            stop.set()
+            sampler.join()
             window = t1 - t0
             accepted = (after["missive_envelopes_accepted_total"] - before["missive_envelopes_accepted_total"]) / window
             delivered = (after["in_mailbox"] - before["in_mailbox"]) / window
-            # The backlog is the jobs due now (every delivered letter also gets a 7-day timer).
-            growth = (after.get("missive_jobs_due", 0) - before.get("missive_jobs_due", 0)) / window
+            refused = after.get("missive_admission_refused_total", 0) - before.get("missive_admission_refused_total", 0)
+            growth = (after.get("missive_admission_backlog", 0) - before.get("missive_admission_backlog", 0)) / window
             # Then the backlog drains (no load): how long, and at what rate.
-            d0, pending0 = time.monotonic(), after.get("missive_jobs_due", 0)
+            d0, pending0 = time.monotonic(), after.get("missive_admission_backlog", 0)
             current = after
-            while current.get("missive_jobs_due", 0) > 0 and time.monotonic() - d0 < args.drain_timeout:
+            while (current.get("missive_jobs_due", 0) > 0 or current.get("missive_evidence_pending", 0) > 0) and time.monotonic() - d0 < args.drain_timeout:
                 time.sleep(1.0)
                 current = metrics(server)
             drain_s = time.monotonic() - d0
         result = {
             "rps": load["rps"], "p99_ms": load["p99_ms"], "accepted_per_s": accepted, "delivered_per_s": delivered,
             "ratio": delivered / accepted if accepted else float("nan"), "backlog_growth_per_s": growth,
+            "backlog_start": before.get("missive_admission_backlog", 0), "backlog_max": max(samples, default=0),
+            "admission_limit": limit, "refused": refused, "refused_per_s": refused / window, "warmup_s": warmup_s,
             "backlog_at_end": pending0, "drain_s": drain_s, "drained": current.get("missive_jobs_due", 0) == 0,
             "delivered_total": current["in_mailbox"], "accepted_total": current["missive_envelopes_accepted_total"],
             "peak_rss_mb": peak.peak,
         }
-        print(f"  accepted {accepted:,.1f}/s, delivered {delivered:,.1f}/s ({result['ratio']:.2f}x), backlog {growth:+.1f} jobs/s, "
-              f"drained {pending0} jobs in {drain_s:.0f} s, peak RSS {peak.peak:.0f} MB", flush=True)
+        result["bounded"] = bool(limit) and result["backlog_max"] <= 1.2 * limit
+        print(f"  accepted {accepted:,.1f}/s, delivered {delivered:,.1f}/s ({result['ratio']:.2f}x), backlog {growth:+.1f}/s "
+              f"(start {result['backlog_start']:,}, max {result['backlog_max']:,}, bound {limit:,}), {refused:,} refused as busy; "
+              f"drained {pending0} in {drain_s:.0f} s, peak RSS {peak.peak:.0f} MB", flush=True)
         return result
     finally:
         server.stop(timeout=120)
@@ -175,15 +204,16 @@ def report(args, info: dict, e2e: dict | None, store: dict | None) -> str:
         "|---|---|---|---|---|",
     ]
     if e2e:
-        lines.append(f"| end to end to `delivered` (ePost) | {e2e['delivered_per_s']:,.1f} letters/s into the mailbox; backlog "
-                     f"{e2e['backlog_growth_per_s']:+,.1f} jobs/s | {e2e['accepted_per_s']:,.1f} accepted/s | **{e2e['ratio']:.2f}×** | ≥ 0.9×, no backlog growth |")
+        lines.append(f"| end to end to `delivered` (ePost), sustained | {e2e['delivered_per_s']:,.1f} letters/s into the mailbox; backlog "
+                     f"{e2e['backlog_growth_per_s']:+,.1f}/s, at most {e2e['backlog_max']:,} (bound {e2e['admission_limit']:,}) | "
+                     f"{e2e['accepted_per_s']:,.1f} accepted/s ({e2e['refused_per_s']:,.1f}/s refused as busy) | **{e2e['ratio']:.2f}×** | ≥ 0.9×, no backlog growth |")
     if store:
         lines.append(f"| store grown to {store['envelopes']:,} envelopes ({store['database_mb']:,.0f} MB) | {store['big_rps']:,.1f} env/s "
                      f"(p99 {store['big_p99_ms']:.0f} ms) | {store['empty_rps']:,.1f} env/s on the empty store (p99 {store['empty_p99_ms']:.0f} ms) "
                      f"| **{store['ratio']:.2f}×** | ≥ 0.8× |")
     lines.append("")
     if e2e:
-        lines.append(f"End to end: after the load, {e2e['backlog_at_end']:,} dispatch jobs were left and drained in {e2e['drain_s']:.0f} s"
+        lines.append(f"End to end: the warm-up took {e2e['warmup_s']:.0f} s to reach the admission bound. After the load, {e2e['backlog_at_end']:,} jobs and evidence records were left and drained in {e2e['drain_s']:.0f} s"
                      f"{'' if e2e['drained'] else ' (NOT drained within the timeout)'}; {e2e['delivered_total']:,} of "
                      f"{e2e['accepted_total']:,} accepted letters in the mailbox at the end; peak RSS {e2e['peak_rss_mb']:.0f} MB.")
     if store:
@@ -196,6 +226,9 @@ def main() -> None:
     ap.add_argument("--bin", required=True)
     ap.add_argument("--duration", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--e2e-duration", type=int, default=60, help="end to end: seconds measured in the steady state")
+    ap.add_argument("--e2e-warmup-min", type=int, default=30, help="end to end: shortest warm-up (the pipeline fills)")
+    ap.add_argument("--e2e-warmup-max", type=int, default=120, help="end to end: longest warm-up while waiting for the first 503 busy")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--store-envelopes", type=int, default=1_000_000)

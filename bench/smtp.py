@@ -119,7 +119,7 @@ def main() -> None:
         config = work / "missive.json"
         config.write_text(json.dumps({"smtpAllowlist": [{"network": "127.0.0.0/8", "organisation": organisation, "mode": "test"}],
                                       "smtpMaxSessionsPerClient": args.sessions * 2}))
-        server = MissiveServer(data, extra_args=["--rate-limit", "0", "--config", str(config)], binary=Path(args.bin), name="smtp-bench").start()
+        server = MissiveServer(data, extra_args=["--rate-limit", "0", "--admission-backlog", "0", "--config", str(config)], binary=Path(args.bin), name="smtp-bench").start()
         sender = server.sandbox["smtpFrom"]
         missive_rcpt = f"physical@{server.sandbox['smtpDomain']}"
 

@@ -46,8 +46,21 @@ function init(args)
   statuses = ""
 end
 
+-- A well-behaved client: after a 503 with Retry-After (the hub is busy working off a
+-- backlog, or cannot store now), the connection waits that long before its next request.
+local backoff_ms = 0
+function delay()
+  local wait = backoff_ms
+  backoff_ms = 0
+  return wait
+end
+
 local seen = {}
 function response(status, headers, resp_body)
+  if status == 503 then
+    local after = tonumber(headers["Retry-After"] or headers["retry-after"] or "")
+    if after then backoff_ms = math.floor(after * 1000) end
+  end
   if status >= 200 and status < 300 then
     ok = ok + 1
   else

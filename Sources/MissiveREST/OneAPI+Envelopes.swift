@@ -6,6 +6,8 @@ extension OneAPI {
     public func createEnvelope(_ input: Operations.CreateEnvelope.Input) async throws -> Operations.CreateEnvelope.Output {
         let (organisation, key, mode) = try RequestPrincipal.organisation(.sender)
         let idempotencyKey = try input.headers.idempotencyKey.map(Self.checkedIdempotencyKey)
+        // Busy: refused before the documents are read and stored (submit checks again).
+        try postOffice.admission.check()
         let (submission, documents) = try await readSubmission(input.body)
         let draft = Wire.draft(submission, documents: documents, idempotencyKey: idempotencyKey)
         let result = try await postOffice.submit(draft, organisation: organisation, principal: key, mode: mode) { envelope in

@@ -161,6 +161,7 @@ struct APIProblem: Encodable, Sendable {
         case .conflict, .illegalTransition: (409, "Conflict")
         case .rateLimited: (429, "Too many requests")
         case .unavailable, .channelUnavailable: (503, "Temporarily unavailable")
+        case .busy: (503, "Busy: working off a backlog")
         default: (400, "Bad request")
         }
     }

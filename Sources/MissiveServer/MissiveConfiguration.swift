@@ -18,6 +18,9 @@ public struct MissiveConfiguration: Sendable, Codable {
     public var maxRequestBytes: Int = 64 * 1024 * 1024
     /// Requests per second per API key (`0` = unlimited); bursts of twice that pass.
     public var rateLimit: Double = 200
+    /// Admission control: while more than this many dispatch jobs and evidence records are
+    /// due, new letters are refused with a retryable error (`0` = no bound).
+    public var admissionBacklog: Int = 5_000
     /// First webhook retry delay in seconds (doubles each attempt, up to 2 hours).
     public var webhookRetryBaseSeconds: Double = 5
     public var webhookMaxAttempts: Int = 15
@@ -103,6 +106,7 @@ public struct MissiveConfiguration: Sendable, Codable {
         case maxDocumentBytes
         case maxRequestBytes
         case rateLimit
+        case admissionBacklog
         case webhookRetryBaseSeconds
         case webhookMaxAttempts
         case channelRetryBaseSeconds
@@ -150,6 +154,7 @@ public struct MissiveConfiguration: Sendable, Codable {
         maxDocumentBytes = try container.decodeIfPresent(Int.self, forKey: .maxDocumentBytes) ?? maxDocumentBytes
         maxRequestBytes = try container.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? maxRequestBytes
         rateLimit = try container.decodeIfPresent(Double.self, forKey: .rateLimit) ?? rateLimit
+        admissionBacklog = try container.decodeIfPresent(Int.self, forKey: .admissionBacklog) ?? admissionBacklog
         webhookRetryBaseSeconds = try container.decodeIfPresent(Double.self, forKey: .webhookRetryBaseSeconds) ?? webhookRetryBaseSeconds
         webhookMaxAttempts = try container.decodeIfPresent(Int.self, forKey: .webhookMaxAttempts) ?? webhookMaxAttempts
         channelRetryBaseSeconds = try container.decodeIfPresent(Double.self, forKey: .channelRetryBaseSeconds) ?? channelRetryBaseSeconds

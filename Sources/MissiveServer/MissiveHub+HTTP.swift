@@ -38,7 +38,7 @@ extension MissiveHub {
             settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes), allowPlainHTTPWebhooks: configuration.sandbox || configuration.allowPlainHTTPWebhooks),
             hooks: .init(
                 isReady: { await store.isReady() },
-                metricsText: { await MetricsText.render(store: store, now: clock.now()) },
+                metricsText: { await MetricsText.render(store: store, admission: postOffice.admission, now: clock.now()) },
                 sandboxClock: configuration.sandbox ? clock : nil,
                 clockMoved: { offset in try await store.setSetting("sandbox.clockOffset", String(offset)) },
                 evidenceVerifier: verifier,
@@ -88,7 +88,7 @@ extension MissiveHub {
 
 /// The Prometheus text exposition of the hub's state, read from the store at scrape time.
 enum MetricsText {
-    static func render(store: SQLiteStore, now: Date) async -> String {
+    static func render(store: SQLiteStore, admission: Admission, now: Date) async -> String {
         var lines: [String] = []
         if let counts = try? await store.statusCounts() {
             lines.append("# HELP missive_envelopes Envelopes by current status.")
@@ -110,6 +110,16 @@ enum MetricsText {
             lines.append("# TYPE missive_jobs_due gauge")
             lines.append("missive_jobs_due \(due)")
         }
+
+        lines.append("# HELP missive_admission_backlog Dispatch jobs and evidence records due, as last sampled for admission control.")
+        lines.append("# TYPE missive_admission_backlog gauge")
+        lines.append("missive_admission_backlog \(admission.backlog)")
+        lines.append("# HELP missive_admission_limit The backlog above which new letters are refused (0: no bound).")
+        lines.append("# TYPE missive_admission_limit gauge")
+        lines.append("missive_admission_limit \(admission.limit ?? 0)")
+        lines.append("# HELP missive_admission_refused_total Letters refused as busy (503, SOAP fault, SMTP 451 4.3.2) since start.")
+        lines.append("# TYPE missive_admission_refused_total counter")
+        lines.append("missive_admission_refused_total \(admission.refused)")
         if let deliveries = try? await store.pendingDeliveryCount() {
             lines.append("# HELP missive_webhook_deliveries_pending Webhook messages waiting to be delivered.")
             lines.append("# TYPE missive_webhook_deliveries_pending gauge")

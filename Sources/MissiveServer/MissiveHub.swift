@@ -80,7 +80,8 @@ public final class MissiveHub: Sendable {
         try await store.sealClearWebhookSecrets()
         let postOffice = PostOffice(
             ports: .init(envelopes: store, directory: store, mailboxes: store, blobs: blobs, webhooks: store, credentials: store, scanner: scanner, evidence: evidenceKeys == nil ? nil : store, organisations: store, inboxes: store),
-            channels: { mode in mode == .test ? testChannels : liveChannels }, clock: clock, rules: rules, logger: logger
+            channels: { mode in mode == .test ? testChannels : liveChannels }, clock: clock, rules: rules,
+            admission: Admission(limit: configuration.admissionBacklog), logger: logger
         )
         self.postOffice = postOffice
         let verificationSender = try await Self.operatorOrganisation(store)
@@ -142,6 +143,18 @@ public final class MissiveHub: Sendable {
                 }
             },
         ]
+        if postOffice.admission.limit != nil {
+            services.append(NamedService("admission") {
+                // Five samples a second: a burst overshoots the bound by at most a fifth of
+                // a second of acceptance.
+                while !Task.isCancelled {
+                    if let backlog = try? await store.admissionBacklog(now: clock.now()) {
+                        postOffice.admission.update(backlog: backlog)
+                    }
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            })
+        }
         if let (keys, _) = evidence {
             let issuer = EvidenceIssuer(
                 envelopes: store, mailboxes: store, store: store, sealer: CAdESEvidenceSealer(sealer: CAdESSeal(keys: keys), stamper: stamper!.0),

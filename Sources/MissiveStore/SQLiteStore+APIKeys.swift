@@ -5,7 +5,7 @@ import MissiveCore
 extension SQLiteStore: APIKeyStore {
     public func apiKeys(of organisation: OrganisationID) async throws -> [APIKeyInfo] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE organisation_id = ? ORDER BY created_at, id", arguments: [organisation.rawValue]).map(Self.keyInfo)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE organisation_id = ? ORDER BY created_at, id"), arguments: [organisation.rawValue]).map(Self.keyInfo)
         }
     }
 
@@ -17,19 +17,19 @@ extension SQLiteStore: APIKeyStore {
 
     public func revokeAPIKey(_ key: APIKeyID, organisation: OrganisationID, at date: Date) async throws {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ? AND organisation_id = ?", arguments: [key.rawValue, organisation.rawValue]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE id = ? AND organisation_id = ?"), arguments: [key.rawValue, organisation.rawValue]) else {
                 throw MissiveError(.notFound, "No such key.")
             }
             let info = try Self.keyInfo(row)
             guard info.revokedAt == nil else { return }
             if info.roles.contains(.admin) {
-                let admins = try Row.fetchAll(db, sql: "SELECT roles FROM api_keys WHERE organisation_id = ? AND id != ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", arguments: [organisation.rawValue, key.rawValue, date.storage])
+                let admins = try Row.fetchAll(db.cachedStatement(sql: "SELECT roles FROM api_keys WHERE organisation_id = ? AND id != ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"), arguments: [organisation.rawValue, key.rawValue, date.storage])
                     .filter { Self.roles($0["roles"]).contains(.admin) }
                 guard !admins.isEmpty else {
                     throw MissiveError(.conflict, "This is the organisation's last working admin key; mint another admin key first.")
                 }
             }
-            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [date.storage, key.rawValue])
+            try db.cachedStatement(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?").execute(arguments: [date.storage, key.rawValue])
         }
     }
 
@@ -39,14 +39,14 @@ extension SQLiteStore: APIKeyStore {
         }
         let minted = try await mintAPIKey(organisation: organisation, mode: old.mode, name: old.name, roles: old.roles)
         try await write { db in
-            try db.execute(sql: "UPDATE api_keys SET expires_at = ? WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)", arguments: [date.storage, key.rawValue, date.storage])
+            try db.cachedStatement(sql: "UPDATE api_keys SET expires_at = ? WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)").execute(arguments: [date.storage, key.rawValue, date.storage])
         }
         return minted
     }
 
     func apiKey(_ key: APIKeyID, organisation: OrganisationID) async throws -> APIKeyInfo? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ? AND organisation_id = ?", arguments: [key.rawValue, organisation.rawValue]).map(Self.keyInfo)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE id = ? AND organisation_id = ?"), arguments: [key.rawValue, organisation.rawValue]).map(Self.keyInfo)
         }
     }
 

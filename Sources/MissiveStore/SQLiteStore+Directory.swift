@@ -35,7 +35,7 @@ extension SQLiteStore: RecipientDirectory {
     /// found, several are `multiple` (a query without number never picks one of two numbers).
     private static func resolveWithoutNumber(_ postal: PostalAddress, _ db: Database) throws -> DirectoryMatch {
         let number = postal.normalizedHouseNumber
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM directory_entries WHERE street_key = ? LIMIT 50", arguments: [postal.streetKey])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM directory_entries WHERE street_key = ? LIMIT 50"), arguments: [postal.streetKey])
         let candidates = try rows.map(directoryEntry).filter { entry in
             number.isEmpty || (entry.postal?.normalizedHouseNumber ?? "").isEmpty
         }
@@ -48,13 +48,13 @@ extension SQLiteStore: RecipientDirectory {
 
     public func entry(forMailbox mailbox: MailboxID) async throws -> DirectoryEntry? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM directory_entries WHERE mailbox_id = ?", arguments: [mailbox.rawValue]).map(Self.directoryEntry)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM directory_entries WHERE mailbox_id = ?"), arguments: [mailbox.rawValue]).map(Self.directoryEntry)
         }
     }
 
     public func setPreference(_ preference: DeliveryPreference, for entry: DirectoryEntryID) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE directory_entries SET preference = ? WHERE id = ?", arguments: [preference.rawValue, entry.rawValue])
+            try db.cachedStatement(sql: "UPDATE directory_entries SET preference = ? WHERE id = ?").execute(arguments: [preference.rawValue, entry.rawValue])
         }
     }
 
@@ -73,14 +73,14 @@ extension SQLiteStore: RecipientDirectory {
 
     /// Adds or replaces a directory entry with its match keys (also the business inboxes').
     static func upsertEntry(_ entry: DirectoryEntry, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO directory_entries (id, kind, postal, match_key, street_key, epost_address, uid, ebill_id, mailbox_id, preference, verified, opted_out, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, postal = excluded.postal, match_key = excluded.match_key, street_key = excluded.street_key,
                 epost_address = excluded.epost_address, uid = excluded.uid, ebill_id = excluded.ebill_id,
                 mailbox_id = excluded.mailbox_id, preference = excluded.preference, verified = excluded.verified,
                 opted_out = excluded.opted_out
-            """, arguments: [
+            """).execute(arguments: [
                 entry.id.rawValue, entry.kind.rawValue, try JSONColumn.encode(entry.postal), entry.postal?.matchKey, entry.postal?.streetKey,
                 entry.ePostAddress?.lowercased(), entry.uid, entry.eBillID, entry.mailboxID?.rawValue,
                 entry.preference.rawValue, entry.verified, entry.optedOut, Date().storage,
@@ -90,7 +90,7 @@ extension SQLiteStore: RecipientDirectory {
     /// Every directory entry (admin listing).
     public func directoryEntries() async throws -> [DirectoryEntry] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM directory_entries ORDER BY created_at").map(Self.directoryEntry)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM directory_entries ORDER BY created_at")).map(Self.directoryEntry)
         }
     }
 
@@ -105,7 +105,7 @@ extension SQLiteStore: RecipientDirectory {
 
     public func alias(_ name: String, organisation: OrganisationID) async throws -> Recipient? {
         let json = try await read { db in
-            try String.fetchOne(db, sql: "SELECT recipient FROM recipient_aliases WHERE organisation_id = ? AND alias = ?", arguments: [organisation.rawValue, name.lowercased()])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT recipient FROM recipient_aliases WHERE organisation_id = ? AND alias = ?"), arguments: [organisation.rawValue, name.lowercased()])
         }
         return try json.flatMap { try JSONColumn.decode(Recipient.self, $0) }
     }
@@ -118,14 +118,14 @@ extension SQLiteStore: RecipientDirectory {
         }
         let json = try JSONColumn.encode(recipient)
         try await write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO recipient_aliases (organisation_id, alias, recipient, created_at) VALUES (?, ?, ?, ?)", arguments: [organisation.rawValue, name.lowercased(), json, Date().storage])
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO recipient_aliases (organisation_id, alias, recipient, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [organisation.rawValue, name.lowercased(), json, Date().storage])
         }
     }
 
     /// The organisation's aliases.
     public func aliases(of organisation: OrganisationID) async throws -> [(String, Recipient)] {
         let rows = try await read { db in
-            try Row.fetchAll(db, sql: "SELECT alias, recipient FROM recipient_aliases WHERE organisation_id = ? ORDER BY alias", arguments: [organisation.rawValue]).map { ($0["alias"] as String, $0["recipient"] as String) }
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT alias, recipient FROM recipient_aliases WHERE organisation_id = ? ORDER BY alias"), arguments: [organisation.rawValue]).map { ($0["alias"] as String, $0["recipient"] as String) }
         }
         return try rows.compactMap { alias, json in try JSONColumn.decode(Recipient.self, json).map { (alias, $0) } }
     }

@@ -11,18 +11,18 @@ extension SQLiteStore: EnvelopeStore {
     static func insert(_ submission: Submission, _ db: Database) throws -> AcceptanceResult {
         let envelope = submission.envelope
         if let reference = envelope.ingressReference,
-           let row = try Row.fetchOne(db, sql: "SELECT * FROM envelopes WHERE organisation_id = ? AND ingress = ? AND ingress_reference = ?", arguments: [envelope.organisationID.rawValue, envelope.ingress.rawValue, reference]) {
+           let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM envelopes WHERE organisation_id = ? AND ingress = ? AND ingress_reference = ?"), arguments: [envelope.organisationID.rawValue, envelope.ingress.rawValue, reference]) {
             guard row["request_hash"] == submission.requestHash else {
                 throw MissiveError(.idempotencyMismatch, "This idempotency reference was already used for a different request.")
             }
             return .replayed(try envelopeRecord(row).envelope, firstResponse: row["ingress_response"])
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO envelopes (id, organisation_id, principal, mode, ingress, ingress_reference, request_hash,
                 ingress_response, kind, title, reference, recipient, documents, policy, print, invoice, status,
                 status_reason, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
+            """).execute(arguments: [
                 envelope.id.rawValue, envelope.organisationID.rawValue, envelope.principal, envelope.mode.rawValue,
                 envelope.ingress.rawValue, envelope.ingressReference, submission.requestHash, submission.ingressResponse,
                 envelope.kind.rawValue, envelope.title, envelope.reference, try JSONColumn.encode(envelope.recipient),
@@ -31,26 +31,26 @@ extension SQLiteStore: EnvelopeStore {
                 try JSONColumn.encode(envelope.statusReason), envelope.createdAt.storage, envelope.updatedAt.storage,
             ])
         if let mailReturn = submission.mailReturn {
-            try db.execute(sql: "INSERT INTO mail_returns (envelope_id, mail_return) VALUES (?, ?)", arguments: [envelope.id.rawValue, try JSONColumn.encode(mailReturn)])
+            try db.cachedStatement(sql: "INSERT INTO mail_returns (envelope_id, mail_return) VALUES (?, ?)").execute(arguments: [envelope.id.rawValue, try JSONColumn.encode(mailReturn)])
         }
         try insertEvent(submission.acceptedEvent, db)
         guard submission.acceptedEvent.type == .accepted else { return .accepted(envelope) }
-        try db.execute(sql: "INSERT INTO jobs (kind, envelope_id, run_at) VALUES (?, ?, ?)", arguments: [Job.Kind.route.rawValue, envelope.id.rawValue, submission.routeAt.storage])
+        try db.cachedStatement(sql: "INSERT INTO jobs (kind, envelope_id, run_at) VALUES (?, ?, ?)").execute(arguments: [Job.Kind.route.rawValue, envelope.id.rawValue, submission.routeAt.storage])
         return .accepted(envelope)
     }
 
     /// Appends an event and enqueues its webhook messages and delivery status notification
     /// in the same transaction.
     static func insertEvent(_ event: StatusEvent, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO events (id, envelope_id, organisation_id, type, at, channel, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+        try db.cachedStatement(sql: "INSERT INTO events (id, envelope_id, organisation_id, type, at, channel, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
             event.id.rawValue, event.envelopeID.rawValue, event.organisationID.rawValue, event.type.rawValue, event.at.storage,
             event.channel?.rawValue, try JSONColumn.encode(event.reason), event.detail.isEmpty ? nil : try JSONColumn.encode(event.detail),
         ])
         try enqueueMail(for: event, db)
         if EvidenceRecord.Event(event.type) != nil {
-            try db.execute(sql: "INSERT OR IGNORE INTO evidence_queue (event_id, envelope_id, organisation_id, next_attempt_at) VALUES (?, ?, ?, ?)", arguments: [event.id.rawValue, event.envelopeID.rawValue, event.organisationID.rawValue, event.at.storage])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO evidence_queue (event_id, envelope_id, organisation_id, next_attempt_at) VALUES (?, ?, ?, ?)").execute(arguments: [event.id.rawValue, event.envelopeID.rawValue, event.organisationID.rawValue, event.at.storage])
         }
-        let subscriptions = try Row.fetchAll(db, sql: "SELECT id, event_types, inbox_event_types FROM webhooks WHERE organisation_id = ?", arguments: [event.organisationID.rawValue])
+        let subscriptions = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, event_types, inbox_event_types FROM webhooks WHERE organisation_id = ?"), arguments: [event.organisationID.rawValue])
         guard !subscriptions.isEmpty else { return }
         let payload = WebhookMessage.body(for: event)
         for subscription in subscriptions {
@@ -73,9 +73,9 @@ extension SQLiteStore: EnvelopeStore {
     static func fetchRecord(_ id: EnvelopeID, organisation: OrganisationID?, _ db: Database) throws -> EnvelopeRecord? {
         let row: Row?
         if let organisation {
-            row = try Row.fetchOne(db, sql: "SELECT * FROM envelopes WHERE id = ? AND organisation_id = ?", arguments: [id.rawValue, organisation.rawValue])
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM envelopes WHERE id = ? AND organisation_id = ?"), arguments: [id.rawValue, organisation.rawValue])
         } else {
-            row = try Row.fetchOne(db, sql: "SELECT * FROM envelopes WHERE id = ?", arguments: [id.rawValue])
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM envelopes WHERE id = ?"), arguments: [id.rawValue])
         }
         return try row.map(envelopeRecord)
     }
@@ -122,7 +122,7 @@ extension SQLiteStore: EnvelopeStore {
 
     public func events(of envelope: EnvelopeID, organisation: OrganisationID) async throws -> [StatusEvent] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE envelope_id = ? AND organisation_id = ? ORDER BY seq", arguments: [envelope.rawValue, organisation.rawValue]).map(Self.event)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM events WHERE envelope_id = ? AND organisation_id = ? ORDER BY seq"), arguments: [envelope.rawValue, organisation.rawValue]).map(Self.event)
         }
     }
 
@@ -130,7 +130,7 @@ extension SQLiteStore: EnvelopeStore {
         try await read { db in
             var start: Int64 = 0
             if let cursor {
-                guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM events WHERE id = ? AND organisation_id = ?", arguments: [cursor.rawValue, organisation.rawValue]) else {
+                guard let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM events WHERE id = ? AND organisation_id = ?"), arguments: [cursor.rawValue, organisation.rawValue]) else {
                     throw MissiveError(.invalidField, "Unknown cursor.", pointer: "after")
                 }
                 start = seq
@@ -164,7 +164,7 @@ extension SQLiteStore: EnvelopeStore {
                 throw MissiveError(.conflict, "The envelope was already handed to its channel.")
             }
             if let job = change.completing {
-                try db.execute(sql: "DELETE FROM jobs WHERE id = ? AND lease = ?", arguments: [job.id, job.lease])
+                try db.cachedStatement(sql: "DELETE FROM jobs WHERE id = ? AND lease = ?").execute(arguments: [job.id, job.lease])
                 guard db.changesCount == 1 else { throw MissiveError(.conflict, "The job's lease was lost.") }
             }
             var lifecycle = record.lifecycle
@@ -184,17 +184,17 @@ extension SQLiteStore: EnvelopeStore {
                 try db.execute(sql: "DELETE FROM jobs WHERE envelope_id = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments([change.envelopeID.rawValue] + kinds))
             }
             for job in change.enqueue {
-                try db.execute(sql: "INSERT INTO jobs (kind, envelope_id, run_at) VALUES (?, ?, ?)", arguments: [job.kind.rawValue, change.envelopeID.rawValue, job.runAt.storage])
+                try db.cachedStatement(sql: "INSERT INTO jobs (kind, envelope_id, run_at) VALUES (?, ?, ?)").execute(arguments: [job.kind.rawValue, change.envelopeID.rawValue, job.runAt.storage])
             }
             let dispatchedAt: Double? = switch change.dispatched {
             case .some(true): Date().storage
             case .some(false): nil
             case .none: record.dispatchedAt?.storage
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE envelopes SET status = ?, status_reason = ?, channel = ?, delivered_to_mailbox = ?, consulted = ?,
                     dispatched_at = ?, updated_at = ? WHERE id = ?
-                """, arguments: [
+                """).execute(arguments: [
                     (lifecycle.status ?? .accepted).rawValue, try JSONColumn.encode(reason), lifecycle.channel?.rawValue,
                     lifecycle.deliveredToMailbox, lifecycle.consulted, dispatchedAt, updatedAt.storage, change.envelopeID.rawValue,
                 ])
@@ -204,20 +204,20 @@ extension SQLiteStore: EnvelopeStore {
     public func noteRouting(_ envelope: EnvelopeID, entry: DirectoryEntryID?, failedChannel: Channel?) async throws {
         try await write { db in
             if let entry {
-                try db.execute(sql: "UPDATE envelopes SET directory_entry_id = ? WHERE id = ?", arguments: [entry.rawValue, envelope.rawValue])
+                try db.cachedStatement(sql: "UPDATE envelopes SET directory_entry_id = ? WHERE id = ?").execute(arguments: [entry.rawValue, envelope.rawValue])
             }
             if let failedChannel {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE envelopes SET failed_channels = CASE WHEN failed_channels = '' THEN ? ELSE failed_channels || ',' || ? END
                     WHERE id = ? AND instr(',' || failed_channels || ',', ',' || ? || ',') = 0
-                    """, arguments: [failedChannel.rawValue, failedChannel.rawValue, envelope.rawValue, failedChannel.rawValue])
+                    """).execute(arguments: [failedChannel.rawValue, failedChannel.rawValue, envelope.rawValue, failedChannel.rawValue])
             }
         }
     }
 
     public func undispatched(for entry: DirectoryEntryID) async throws -> [EnvelopeID] {
         try await read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM envelopes WHERE directory_entry_id = ? AND dispatched_at IS NULL AND status IN ('accepted', 'routed')", arguments: [entry.rawValue]).map(EnvelopeID.init(unchecked:))
+            try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM envelopes WHERE directory_entry_id = ? AND dispatched_at IS NULL AND status IN ('accepted', 'routed')"), arguments: [entry.rawValue]).map(EnvelopeID.init(unchecked:))
         }
     }
 }

@@ -10,7 +10,7 @@ import MissiveCore
 extension SQLiteStore {
     public func encryptionKey(for mailbox: MailboxID) async throws -> Curve25519.KeyAgreement.PublicKey {
         if let existing = try await read({ db in
-            try Data.fetchOne(db, sql: "SELECT public_key FROM mailbox_encryption_keys WHERE mailbox_id = ?", arguments: [mailbox.rawValue])
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT public_key FROM mailbox_encryption_keys WHERE mailbox_id = ?"), arguments: [mailbox.rawValue])
         }) {
             return try Curve25519.KeyAgreement.PublicKey(rawRepresentation: existing)
         }
@@ -18,11 +18,11 @@ extension SQLiteStore {
         let sealed = try sealer.seal(privateKey.rawRepresentation.base64EncodedString(), context: Self.keyContext(mailbox))
         // Two deliveries racing for a new mailbox: the first insert wins, both use its key.
         let publicKey = try await write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO mailbox_encryption_keys (mailbox_id, public_key, private_key_sealed, created_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT(mailbox_id) DO NOTHING
-                """, arguments: [mailbox.rawValue, privateKey.publicKey.rawRepresentation, sealed, Date().storage])
-            return try Data.fetchOne(db, sql: "SELECT public_key FROM mailbox_encryption_keys WHERE mailbox_id = ?", arguments: [mailbox.rawValue])
+                """).execute(arguments: [mailbox.rawValue, privateKey.publicKey.rawRepresentation, sealed, Date().storage])
+            return try Data.fetchOne(db.cachedStatement(sql: "SELECT public_key FROM mailbox_encryption_keys WHERE mailbox_id = ?"), arguments: [mailbox.rawValue])
         }
         guard let publicKey else { throw MissiveError(.unavailable, "The mailbox's key could not be stored.") }
         return try Curve25519.KeyAgreement.PublicKey(rawRepresentation: publicKey)
@@ -30,7 +30,7 @@ extension SQLiteStore {
 
     public func decryptionKey(for mailbox: MailboxID) async throws -> Curve25519.KeyAgreement.PrivateKey? {
         let sealed = try await read { db in
-            try Data.fetchOne(db, sql: "SELECT private_key_sealed FROM mailbox_encryption_keys WHERE mailbox_id = ?", arguments: [mailbox.rawValue])
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT private_key_sealed FROM mailbox_encryption_keys WHERE mailbox_id = ?"), arguments: [mailbox.rawValue])
         }
         guard let sealed else { return nil }
         guard let text = sealer.open(sealed, context: Self.keyContext(mailbox)), let raw = Data(base64Encoded: text) else {

@@ -5,16 +5,16 @@ import MissiveCore
 extension SQLiteStore: MailboxStore {
     public func deliver(_ letter: MailboxLetter) async throws -> MailboxLetter {
         try await write { db in
-            if let existing = try Row.fetchOne(db, sql: "SELECT * FROM mailbox_letters WHERE envelope_id = ?", arguments: [letter.envelopeID.rawValue]) {
+            if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailbox_letters WHERE envelope_id = ?"), arguments: [letter.envelopeID.rawValue]) {
                 return try Self.letter(existing)
             }
             // The arrival number orders the business inbox's export feed: one writer at a time,
             // so numbers are given in commit order and a reader's cursor never skips a letter.
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO mailbox_letters (id, mailbox_id, envelope_id, organisation_id, sender_name, kind, title, delivered_at, consulted_at, document, attachment_count, document_key,
                     mode, sender_uid, sender_key, title_key, arrival)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(arrival), 0) + 1 FROM mailbox_letters WHERE mailbox_id = ?))
-                """, arguments: [
+                """).execute(arguments: [
                     letter.id.rawValue, letter.mailboxID.rawValue, letter.envelopeID.rawValue, letter.organisationID.rawValue,
                     letter.senderName, letter.kind.rawValue, letter.title, letter.deliveredAt.storage, letter.consultedAt?.storage,
                     try JSONColumn.encode(letter.document), letter.attachmentCount, letter.documentKey,
@@ -39,23 +39,23 @@ extension SQLiteStore: MailboxStore {
 
     public func letter(_ id: LetterID, in mailbox: MailboxID) async throws -> MailboxLetter? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM mailbox_letters WHERE id = ? AND mailbox_id = ?", arguments: [id.rawValue, mailbox.rawValue]).map(Self.letter)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailbox_letters WHERE id = ? AND mailbox_id = ?"), arguments: [id.rawValue, mailbox.rawValue]).map(Self.letter)
         }
     }
 
     public func markConsulted(_ id: LetterID, at date: Date) async throws -> Bool {
         try await write { db in
-            try db.execute(sql: "UPDATE mailbox_letters SET consulted_at = ? WHERE id = ? AND consulted_at IS NULL", arguments: [date.storage, id.rawValue])
+            try db.cachedStatement(sql: "UPDATE mailbox_letters SET consulted_at = ? WHERE id = ? AND consulted_at IS NULL").execute(arguments: [date.storage, id.rawValue])
             return db.changesCount == 1
         }
     }
 
     public func organisationName(_ id: OrganisationID) async throws -> String? {
-        try await read { db in try String.fetchOne(db, sql: "SELECT name FROM organisations WHERE id = ?", arguments: [id.rawValue]) }
+        try await read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT name FROM organisations WHERE id = ?"), arguments: [id.rawValue]) }
     }
 
     public func organisationUID(_ id: OrganisationID) async throws -> String? {
-        try await read { db in try String.fetchOne(db, sql: "SELECT uid FROM organisations WHERE id = ?", arguments: [id.rawValue]) }
+        try await read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT uid FROM organisations WHERE id = ?"), arguments: [id.rawValue]) }
     }
 
     static func letter(_ row: Row) throws -> MailboxLetter {

@@ -5,7 +5,7 @@ import MissiveCore
 extension SQLiteStore: UserStore {
     public func users(of organisation: OrganisationID) async throws -> [User] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE organisation_id = ? ORDER BY created_at, id", arguments: [organisation.rawValue]).map(Self.user)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM users WHERE organisation_id = ? ORDER BY created_at, id"), arguments: [organisation.rawValue]).map(Self.user)
         }
     }
 
@@ -15,17 +15,17 @@ extension SQLiteStore: UserStore {
 
     public func addUser(_ user: User, setupTokenHash: String, setupExpiresAt: Date) async throws {
         try await write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM organisations WHERE id = ?", arguments: [user.organisationID.rawValue]) != nil else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM organisations WHERE id = ?"), arguments: [user.organisationID.rawValue]) != nil else {
                 throw MissiveError(.notFound, "No such organisation.")
             }
-            let taken = try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE organisation_id = ? AND email_key = ? AND status != 'removed'", arguments: [user.organisationID.rawValue, User.emailKey(user.email)])
+            let taken = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM users WHERE organisation_id = ? AND email_key = ? AND status != 'removed'"), arguments: [user.organisationID.rawValue, User.emailKey(user.email)])
             guard taken == nil else {
                 throw MissiveError(.conflict, "A user of the organisation already has this email.", pointer: "/email")
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO users (id, organisation_id, email, email_key, roles, status, created_at, setup_token_hash, setup_expires_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [user.id.rawValue, user.organisationID.rawValue, user.email, User.emailKey(user.email), user.roles.rawValue,
+                """).execute(arguments: [user.id.rawValue, user.organisationID.rawValue, user.email, User.emailKey(user.email), user.roles.rawValue,
                                  user.status.rawValue, user.createdAt.storage, setupTokenHash, setupExpiresAt.storage])
         }
     }
@@ -37,7 +37,7 @@ extension SQLiteStore: UserStore {
             if !roles.contains(.admin) {
                 try Self.keepAnAdmin(besides: user, db)
             }
-            try db.execute(sql: "UPDATE users SET roles = ? WHERE id = ?", arguments: [roles.rawValue, id.rawValue])
+            try db.cachedStatement(sql: "UPDATE users SET roles = ? WHERE id = ?").execute(arguments: [roles.rawValue, id.rawValue])
             var changed = user
             changed.roles = roles
             return changed
@@ -49,7 +49,7 @@ extension SQLiteStore: UserStore {
             let user = try Self.existing(id, organisation: organisation, db)
             guard user.status != .removed else { return }
             try Self.keepAnAdmin(besides: user, db)
-            try db.execute(sql: "UPDATE users SET status = 'removed', removed_at = ?, setup_token_hash = NULL WHERE id = ?", arguments: [date.storage, id.rawValue])
+            try db.cachedStatement(sql: "UPDATE users SET status = 'removed', removed_at = ?, setup_token_hash = NULL WHERE id = ?").execute(arguments: [date.storage, id.rawValue])
             _ = try Self.endSessions(of: id, at: date, db)
         }
     }
@@ -57,7 +57,7 @@ extension SQLiteStore: UserStore {
     public func unlockUser(_ id: UserID, organisation: OrganisationID) async throws -> User {
         try await write { db in
             var user = try Self.existing(id, organisation: organisation, db)
-            try db.execute(sql: "UPDATE users SET failed_logins = 0, last_failed_login_at = NULL WHERE id = ?", arguments: [id.rawValue])
+            try db.cachedStatement(sql: "UPDATE users SET failed_logins = 0, last_failed_login_at = NULL WHERE id = ?").execute(arguments: [id.rawValue])
             user.failedLogins = 0
             user.lastFailedLoginAt = nil
             return user
@@ -66,7 +66,7 @@ extension SQLiteStore: UserStore {
 
     public func credentials(forSetupTokenHash hash: String, now: Date) async throws -> UserCredentials? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE setup_token_hash = ? AND setup_expires_at > ?", arguments: [hash, now.storage]).map(Self.credentials)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE setup_token_hash = ? AND setup_expires_at > ?"), arguments: [hash, now.storage]).map(Self.credentials)
         }
     }
 
@@ -88,26 +88,26 @@ extension SQLiteStore: UserStore {
 
     public func credentials(organisation: OrganisationID, email: String) async throws -> UserCredentials? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE organisation_id = ? AND email_key = ? AND status = 'active'",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE organisation_id = ? AND email_key = ? AND status = 'active'"),
                              arguments: [organisation.rawValue, User.emailKey(email)]).map(Self.credentials)
         }
     }
 
     public func credentials(of id: UserID) async throws -> UserCredentials? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.rawValue]).map(Self.credentials)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id.rawValue]).map(Self.credentials)
         }
     }
 
     public func claimLoginAttempt(of id: UserID, at date: Date, throttle: LoginThrottle) async throws -> LoginAttempt {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT failed_logins, last_failed_login_at FROM users WHERE id = ?", arguments: [id.rawValue]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT failed_logins, last_failed_login_at FROM users WHERE id = ?"), arguments: [id.rawValue]) else {
                 throw MissiveError(.notFound, "No such user.")
             }
             let previous = row.optionalDate("last_failed_login_at")
             let decision = throttle.decision(failures: row["failed_logins"], lastFailureAt: previous, now: date)
             if decision == .allowed {
-                try db.execute(sql: "UPDATE users SET failed_logins = failed_logins + 1, last_failed_login_at = ? WHERE id = ?", arguments: [date.storage, id.rawValue])
+                try db.cachedStatement(sql: "UPDATE users SET failed_logins = failed_logins + 1, last_failed_login_at = ? WHERE id = ?").execute(arguments: [date.storage, id.rawValue])
             }
             return LoginAttempt(decision: decision, previousFailureAt: previous)
         }
@@ -115,40 +115,40 @@ extension SQLiteStore: UserStore {
 
     public func refundLoginAttempt(of id: UserID, previousFailureAt: Date?) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE users SET failed_logins = max(0, failed_logins - 1), last_failed_login_at = ? WHERE id = ?", arguments: [previousFailureAt?.storage, id.rawValue])
+            try db.cachedStatement(sql: "UPDATE users SET failed_logins = max(0, failed_logins - 1), last_failed_login_at = ? WHERE id = ?").execute(arguments: [previousFailureAt?.storage, id.rawValue])
         }
     }
 
     public func addChallenge(hash: String, user: UserID, expiresAt: Date) async throws {
         try await write { db in
             // Challenges live minutes; forget those long gone.
-            try db.execute(sql: "DELETE FROM login_challenges WHERE expires_at < ?", arguments: [Date().addingTimeInterval(-3600).storage])
-            try db.execute(sql: "INSERT INTO login_challenges (hash, user_id, expires_at) VALUES (?, ?, ?)", arguments: [hash, user.rawValue, expiresAt.storage])
+            try db.cachedStatement(sql: "DELETE FROM login_challenges WHERE expires_at < ?").execute(arguments: [Date().addingTimeInterval(-3600).storage])
+            try db.cachedStatement(sql: "INSERT INTO login_challenges (hash, user_id, expires_at) VALUES (?, ?, ?)").execute(arguments: [hash, user.rawValue, expiresAt.storage])
         }
     }
 
     public func challengeUser(hash: String, now: Date) async throws -> UserID? {
         try await read { db in
-            try String.fetchOne(db, sql: "SELECT user_id FROM login_challenges WHERE hash = ? AND expires_at > ?", arguments: [hash, now.storage]).map(UserID.init(unchecked:))
+            try String.fetchOne(db.cachedStatement(sql: "SELECT user_id FROM login_challenges WHERE hash = ? AND expires_at > ?"), arguments: [hash, now.storage]).map(UserID.init(unchecked:))
         }
     }
 
     public func completeLogin(challengeHash: String, user id: UserID, proof: SecondFactorProof, sessionTokenHash: String, at date: Date) async throws -> Bool {
         try await write { db in
-            guard try String.fetchOne(db, sql: "SELECT user_id FROM login_challenges WHERE hash = ?", arguments: [challengeHash]) == id.rawValue else { return false }
+            guard try String.fetchOne(db.cachedStatement(sql: "SELECT user_id FROM login_challenges WHERE hash = ?"), arguments: [challengeHash]) == id.rawValue else { return false }
             switch proof {
             case .totp(let step):
-                try db.execute(sql: "UPDATE users SET last_totp_step = ? WHERE id = ? AND (last_totp_step IS NULL OR last_totp_step < ?)", arguments: [step, id.rawValue, step])
+                try db.cachedStatement(sql: "UPDATE users SET last_totp_step = ? WHERE id = ? AND (last_totp_step IS NULL OR last_totp_step < ?)").execute(arguments: [step, id.rawValue, step])
                 guard db.changesCount == 1 else { return false }
             case .recoveryCode(let hash):
-                let stored = try String.fetchOne(db, sql: "SELECT recovery_codes FROM users WHERE id = ?", arguments: [id.rawValue])
+                let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT recovery_codes FROM users WHERE id = ?"), arguments: [id.rawValue])
                 var codes = try JSONColumn.decode([String].self, stored) ?? []
                 guard let index = codes.firstIndex(of: hash) else { return false }
                 codes.remove(at: index)
-                try db.execute(sql: "UPDATE users SET recovery_codes = ? WHERE id = ?", arguments: [try JSONColumn.encode(codes), id.rawValue])
+                try db.cachedStatement(sql: "UPDATE users SET recovery_codes = ? WHERE id = ?").execute(arguments: [try JSONColumn.encode(codes), id.rawValue])
             }
-            try db.execute(sql: "DELETE FROM login_challenges WHERE hash = ?", arguments: [challengeHash])
-            try db.execute(sql: "UPDATE users SET failed_logins = 0, last_failed_login_at = NULL, last_login_at = ? WHERE id = ?", arguments: [date.storage, id.rawValue])
+            try db.cachedStatement(sql: "DELETE FROM login_challenges WHERE hash = ?").execute(arguments: [challengeHash])
+            try db.cachedStatement(sql: "UPDATE users SET failed_logins = 0, last_failed_login_at = NULL, last_login_at = ? WHERE id = ?").execute(arguments: [date.storage, id.rawValue])
             try db.execute(sql: "INSERT INTO user_sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
                            arguments: [sessionTokenHash, id.rawValue, date.storage, date.storage])
             return true
@@ -157,8 +157,8 @@ extension SQLiteStore: UserStore {
 
     public func session(tokenHash: String) async throws -> LoginSession? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM user_sessions WHERE token_hash = ?", arguments: [tokenHash]),
-                  let user = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [row["user_id"] as String]).map(Self.user)
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM user_sessions WHERE token_hash = ?"), arguments: [tokenHash]),
+                  let user = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [row["user_id"] as String]).map(Self.user)
             else { return nil }
             return LoginSession(tokenHash: tokenHash, user: user, createdAt: row.date("created_at"), lastSeenAt: row.date("last_seen_at"), endedAt: row.optionalDate("ended_at"))
         }
@@ -166,13 +166,13 @@ extension SQLiteStore: UserStore {
 
     public func touchSession(tokenHash: String, at date: Date) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE user_sessions SET last_seen_at = max(last_seen_at, ?) WHERE token_hash = ?", arguments: [date.storage, tokenHash])
+            try db.cachedStatement(sql: "UPDATE user_sessions SET last_seen_at = max(last_seen_at, ?) WHERE token_hash = ?").execute(arguments: [date.storage, tokenHash])
         }
     }
 
     public func endSession(tokenHash: String, at date: Date) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE user_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL", arguments: [date.storage, tokenHash])
+            try db.cachedStatement(sql: "UPDATE user_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL").execute(arguments: [date.storage, tokenHash])
         }
     }
 
@@ -180,11 +180,11 @@ extension SQLiteStore: UserStore {
         try await write { db in
             var user = try Self.existing(id, organisation: organisation, db)
             guard user.status != .removed else { throw MissiveError(.conflict, "The user was removed; invite them again.") }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE users SET status = 'invited', setup_token_hash = ?, setup_expires_at = ?, password_hash = NULL,
                     totp_secret_sealed = NULL, last_totp_step = NULL, recovery_codes = '[]', failed_logins = 0, last_failed_login_at = NULL
                 WHERE id = ?
-                """, arguments: [setupTokenHash, setupExpiresAt.storage, id.rawValue])
+                """).execute(arguments: [setupTokenHash, setupExpiresAt.storage, id.rawValue])
             _ = try Self.endSessions(of: id, at: date, db)
             user.status = .invited
             user.failedLogins = 0
@@ -195,7 +195,7 @@ extension SQLiteStore: UserStore {
 
     public func changePassword(of id: UserID, passwordHash: String, keeping sessionTokenHash: String, at date: Date) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ? AND status = 'active'", arguments: [passwordHash, id.rawValue])
+            try db.cachedStatement(sql: "UPDATE users SET password_hash = ? WHERE id = ? AND status = 'active'").execute(arguments: [passwordHash, id.rawValue])
             guard db.changesCount == 1 else { throw MissiveError(.conflict, "The user is not active.") }
             _ = try Self.endSessions(of: id, at: date, keeping: sessionTokenHash, db)
         }
@@ -219,7 +219,7 @@ extension SQLiteStore: UserStore {
         try db.execute(sql: "UPDATE user_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND token_hash IS NOT ?",
                        arguments: [date.storage, id.rawValue, keeping])
         let ended = db.changesCount
-        try db.execute(sql: "DELETE FROM login_challenges WHERE user_id = ?", arguments: [id.rawValue])
+        try db.cachedStatement(sql: "DELETE FROM login_challenges WHERE user_id = ?").execute(arguments: [id.rawValue])
         return ended
     }
 
@@ -228,7 +228,7 @@ extension SQLiteStore: UserStore {
     /// Refuses a change that would take the organisation's last active admin user away.
     static func keepAnAdmin(besides user: User, _ db: Database) throws {
         guard user.status == .active, user.roles.contains(.admin) else { return }
-        let others = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE organisation_id = ? AND id != ? AND status = 'active' AND (roles & ?) != 0",
+        let others = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM users WHERE organisation_id = ? AND id != ? AND status = 'active' AND (roles & ?) != 0"),
                                       arguments: [user.organisationID.rawValue, user.id.rawValue, Roles.admin.rawValue]) ?? 0
         guard others > 0 else {
             throw MissiveError(.conflict, "This is the organisation's last active admin user; make another user admin first.")
@@ -236,7 +236,7 @@ extension SQLiteStore: UserStore {
     }
 
     static func userRow(_ id: UserID, organisation: OrganisationID, _ db: Database) throws -> Row? {
-        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ? AND organisation_id = ?", arguments: [id.rawValue, organisation.rawValue])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ? AND organisation_id = ?"), arguments: [id.rawValue, organisation.rawValue])
     }
 
     static func existing(_ id: UserID, organisation: OrganisationID, _ db: Database) throws -> User {

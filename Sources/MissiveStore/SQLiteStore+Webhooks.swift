@@ -12,7 +12,7 @@ extension SQLiteStore: WebhookStore {
         let sealed = try sealer.seal(subscription.secret, context: subscription.id.rawValue)
         try await write { db in
             for format in formats {
-                try db.execute(sql: "DELETE FROM webhooks WHERE organisation_id = ? AND format = ?", arguments: [subscription.organisationID.rawValue, format.rawValue])
+                try db.cachedStatement(sql: "DELETE FROM webhooks WHERE organisation_id = ? AND format = ?").execute(arguments: [subscription.organisationID.rawValue, format.rawValue])
             }
             try Self.insert(subscription, sealed: sealed, db)
         }
@@ -21,7 +21,7 @@ extension SQLiteStore: WebhookStore {
     /// The signing secret is stored sealed under the operator's secrets key (bound to the
     /// subscription id); the clear-text column stays empty.
     static func insert(_ subscription: WebhookSubscription, sealed: Data, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO webhooks (id, organisation_id, url, description, event_types, inbox_event_types, secret, secret_sealed, created_at, format) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)", arguments: [
+        try db.cachedStatement(sql: "INSERT INTO webhooks (id, organisation_id, url, description, event_types, inbox_event_types, secret, secret_sealed, created_at, format) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)").execute(arguments: [
             subscription.id.rawValue, subscription.organisationID.rawValue, subscription.url, subscription.description,
             try JSONColumn.encode(subscription.eventTypes), try JSONColumn.encode(subscription.inboxEventTypes),
             sealed, subscription.createdAt.storage, subscription.format.rawValue,
@@ -33,13 +33,13 @@ extension SQLiteStore: WebhookStore {
     @discardableResult
     public func sealClearWebhookSecrets() async throws -> Int {
         let clear = try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, secret FROM webhooks WHERE secret_sealed IS NULL").map { ($0["id"] as String, $0["secret"] as String) }
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT id, secret FROM webhooks WHERE secret_sealed IS NULL")).map { ($0["id"] as String, $0["secret"] as String) }
         }
         let sealed = try clear.map { ($0.0, try sealer.seal($0.1, context: $0.0)) }
         guard !sealed.isEmpty else { return 0 }
         try await write { db in
             for (id, data) in sealed {
-                try db.execute(sql: "UPDATE webhooks SET secret = '', secret_sealed = ? WHERE id = ? AND secret_sealed IS NULL", arguments: [data, id])
+                try db.cachedStatement(sql: "UPDATE webhooks SET secret = '', secret_sealed = ? WHERE id = ? AND secret_sealed IS NULL").execute(arguments: [data, id])
             }
         }
         return sealed.count
@@ -56,19 +56,19 @@ extension SQLiteStore: WebhookStore {
 
     public func subscriptions(of organisation: OrganisationID) async throws -> [WebhookSubscription] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM webhooks WHERE organisation_id = ? ORDER BY id", arguments: [organisation.rawValue]).map(self.subscriptionValue)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM webhooks WHERE organisation_id = ? ORDER BY id"), arguments: [organisation.rawValue]).map(self.subscriptionValue)
         }
     }
 
     public func subscription(_ id: WebhookID, organisation: OrganisationID) async throws -> WebhookSubscription? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM webhooks WHERE id = ? AND organisation_id = ?", arguments: [id.rawValue, organisation.rawValue]).map(self.subscriptionValue)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM webhooks WHERE id = ? AND organisation_id = ?"), arguments: [id.rawValue, organisation.rawValue]).map(self.subscriptionValue)
         }
     }
 
     public func deleteSubscription(_ id: WebhookID, organisation: OrganisationID) async throws -> Bool {
         try await write { db in
-            try db.execute(sql: "DELETE FROM webhooks WHERE id = ? AND organisation_id = ?", arguments: [id.rawValue, organisation.rawValue])
+            try db.cachedStatement(sql: "DELETE FROM webhooks WHERE id = ? AND organisation_id = ?").execute(arguments: [id.rawValue, organisation.rawValue])
             return db.changesCount == 1
         }
     }
@@ -87,17 +87,17 @@ extension SQLiteStore: WebhookStore {
         id: DeliveryID, webhook: String, organisation: String, event: EventID?, envelope: EnvelopeID?,
         type: String, payload: Data, due: Date, createdAt: Date, _ db: Database
     ) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO webhook_deliveries (id, webhook_id, organisation_id, event_id, envelope_id, event_type, payload, status, next_attempt_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-            """, arguments: [id.rawValue, webhook, organisation, event?.rawValue, envelope?.rawValue, type, payload, due.storage, createdAt.storage])
+            """).execute(arguments: [id.rawValue, webhook, organisation, event?.rawValue, envelope?.rawValue, type, payload, due.storage, createdAt.storage])
     }
 
     public func claimDeliveries(limit: Int, now: Date, leaseDuration: TimeInterval) async throws -> [ClaimedDelivery] {
         let lease = UUID().uuidString
         let real = Date()
         return try await write { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 UPDATE webhook_deliveries SET lease = ?, lease_until = ?
                 WHERE seq IN (SELECT seq FROM webhook_deliveries AS d WHERE status = 'pending' AND next_attempt_at <= ?
                               AND (lease_until IS NULL OR lease_until < ?)
@@ -107,9 +107,9 @@ extension SQLiteStore: WebhookStore {
                                   AND e.envelope_id = d.envelope_id AND e.status = 'pending' AND e.seq < d.seq)
                               ORDER BY next_attempt_at LIMIT ?)
                 RETURNING *
-                """, arguments: [lease, real.addingTimeInterval(leaseDuration).storage, now.storage, real.storage, limit])
+                """), arguments: [lease, real.addingTimeInterval(leaseDuration).storage, now.storage, real.storage, limit])
             return try rows.compactMap { row in
-                guard let hook = try Row.fetchOne(db, sql: "SELECT id, url, secret, secret_sealed, format FROM webhooks WHERE id = ?", arguments: [row["webhook_id"] as String]) else { return nil }
+                guard let hook = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, url, secret, secret_sealed, format FROM webhooks WHERE id = ?"), arguments: [row["webhook_id"] as String]) else { return nil }
                 return ClaimedDelivery(delivery: try Self.delivery(row, attempts: []), url: hook["url"], secret: try self.secret(hook), lease: lease, format: WebhookFormat(rawValue: hook["format"]) ?? .standardWebhooks)
             }
         }
@@ -117,18 +117,18 @@ extension SQLiteStore: WebhookStore {
 
     public func recordAttempt(_ claimed: ClaimedDelivery, attempt: WebhookAttempt, succeeded: Bool, nextAttemptAt: Date?) async throws {
         try await write { db in
-            guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM webhook_deliveries WHERE id = ? AND lease = ?", arguments: [claimed.delivery.id.rawValue, claimed.lease]) else { return }
-            try db.execute(sql: "INSERT INTO webhook_attempts (delivery_seq, at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?)", arguments: [seq, attempt.at.storage, attempt.statusCode, attempt.error, attempt.durationMs])
+            guard let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM webhook_deliveries WHERE id = ? AND lease = ?"), arguments: [claimed.delivery.id.rawValue, claimed.lease]) else { return }
+            try db.cachedStatement(sql: "INSERT INTO webhook_attempts (delivery_seq, at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?)").execute(arguments: [seq, attempt.at.storage, attempt.statusCode, attempt.error, attempt.durationMs])
             let status: WebhookDelivery.Status = succeeded ? .succeeded : (nextAttemptAt == nil ? .failed : .pending)
-            try db.execute(sql: "UPDATE webhook_deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?, lease = NULL, lease_until = NULL WHERE seq = ?", arguments: [status.rawValue, nextAttemptAt?.storage, seq])
+            try db.cachedStatement(sql: "UPDATE webhook_deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?, lease = NULL, lease_until = NULL WHERE seq = ?").execute(arguments: [status.rawValue, nextAttemptAt?.storage, seq])
         }
     }
 
     public func deliveries(of webhook: WebhookID, organisation: OrganisationID, limit: Int) async throws -> [WebhookDelivery] {
         try await read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND organisation_id = ? ORDER BY seq DESC LIMIT ?", arguments: [webhook.rawValue, organisation.rawValue, limit])
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND organisation_id = ? ORDER BY seq DESC LIMIT ?"), arguments: [webhook.rawValue, organisation.rawValue, limit])
             return try rows.map { row in
-                let attempts = try Row.fetchAll(db, sql: "SELECT * FROM webhook_attempts WHERE delivery_seq = ? ORDER BY at", arguments: [row["seq"] as Int64]).map { attempt in
+                let attempts = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM webhook_attempts WHERE delivery_seq = ? ORDER BY at"), arguments: [row["seq"] as Int64]).map { attempt in
                     WebhookAttempt(at: attempt.date("at"), statusCode: attempt["status_code"], error: attempt["error"], durationMs: attempt["duration_ms"])
                 }
                 return try Self.delivery(row, attempts: attempts)
@@ -138,7 +138,7 @@ extension SQLiteStore: WebhookStore {
 
     public func nextDeliveryDue() async throws -> Date? {
         try await read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?)", arguments: [Date().storage]).map(Date.init(storage:))
+            try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?)"), arguments: [Date().storage]).map(Date.init(storage:))
         }
     }
 

@@ -46,7 +46,7 @@ public final class SQLiteStore: Sendable {
 
     /// True when the database answers.
     public func isReady() async -> Bool {
-        (try? await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+        (try? await database.pool.read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT 1")) }) == 1
     }
 
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
@@ -61,13 +61,13 @@ public final class SQLiteStore: Sendable {
 
     /// Reads a setting (e.g. the sandbox clock offset).
     public func setting(_ key: String) async throws -> String? {
-        try await read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
+        try await read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM settings WHERE key = ?"), arguments: [key]) }
     }
 
     /// Writes a setting.
     public func setSetting(_ key: String, _ value: String) async throws {
         try await write { db in
-            try db.execute(sql: "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+            try db.cachedStatement(sql: "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").execute(arguments: [key, value])
         }
     }
 }

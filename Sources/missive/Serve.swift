@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     var maxDocumentBytes: Int?
     @Option(name: .customLong("rate-limit"), help: "Requests per second per API key, 0 = unlimited (default 200).")
     var rateLimit: Double?
+    @Option(name: .customLong("admission-backlog"), help: "Refuse new letters (503, SOAP Server fault, SMTP 451) while more than this many dispatch jobs and evidence records are due; 0 = no bound (default 5000).")
+    var admissionBacklog: Int?
     @Option(name: .customLong("webhook-retry-base-seconds"), help: "First webhook retry delay (default 5, doubling).")
     var webhookRetryBase: Double?
     @Option(name: .customLong("ebill-url"), help: "The eBill network's base URL for live traffic.")
@@ -88,6 +90,7 @@ struct Serve: AsyncParsableCommand {
         if let httpPort { configuration.httpPort = httpPort }
         if let maxDocumentBytes { configuration.maxDocumentBytes = maxDocumentBytes }
         if let rateLimit { configuration.rateLimit = rateLimit }
+        if let admissionBacklog { configuration.admissionBacklog = admissionBacklog }
         if let webhookRetryBase { configuration.webhookRetryBaseSeconds = webhookRetryBase }
         if let eBillURL { configuration.eBillURL = eBillURL }
         if let printSpool { configuration.printSpool = printSpool }
@@ -103,6 +106,7 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(configuration.httpPort) else { throw ValidationError("--http-port must be 0 to 65535.") }
         guard configuration.httpIdleTimeoutSeconds > 0 else { throw ValidationError("httpIdleTimeoutSeconds must be positive.") }
         guard configuration.smtpTimeoutSeconds > 0 else { throw ValidationError("smtpTimeoutSeconds must be positive.") }
+        guard configuration.admissionBacklog >= 0 else { throw ValidationError("admissionBacklog must be 0 (no bound) or positive.") }
         guard configuration.smtpMaxSessions > 0 else { throw ValidationError("smtpMaxSessions must be positive.") }
         guard configuration.maxDocumentBytes > 0 else { throw ValidationError("--max-document-bytes must be positive.") }
         configuration.maxRequestBytes = max(configuration.maxRequestBytes, configuration.maxDocumentBytes * 2 + 1_048_576)

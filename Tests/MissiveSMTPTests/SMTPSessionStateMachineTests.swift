@@ -126,6 +126,22 @@ struct SMTPSessionStateMachineTests {
         #expect(Self.code(machine.command(Self.line("AUTH CRAM-MD5"))) == 504)
     }
 
+    @Test("a busy hub defers MAIL with a 4xx; the client may try again at once, and it is not counted as an error")
+    func senderDeferred() {
+        var machine = Self.authenticated()
+        for _ in 0..<30 {  // more than maxErrors (20): deferrals never close the session
+            guard case .checkSender = machine.command(Self.line("MAIL FROM:<letters@demo.example>")) else {
+                Issue.record("MAIL did not ask to check the sender")
+                return
+            }
+            #expect(machine.senderDeferred(SMTPReply(451, "4.3.2", "Busy")) == .reply(SMTPReply(451, "4.3.2", "Busy")))
+        }
+        // No transaction was opened by a deferred MAIL.
+        #expect(Self.code(machine.command(Self.line("RCPT TO:<x@letters.example>"))) == 503)
+        _ = machine.command(Self.line("MAIL FROM:<letters@demo.example>"))
+        #expect(Self.code(machine.senderChecked(true)) == 250)
+    }
+
     @Test("sender and recipient checks: refusals keep the session usable")
     func checks() {
         var machine = Self.authenticated()

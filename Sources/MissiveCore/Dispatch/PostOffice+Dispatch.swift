@@ -55,7 +55,11 @@ extension PostOffice {
                 reason = Reason(code: fallbackFrom.code, text: "\(fallbackFrom.text) \(reason.text)")
             }
             let event = StatusEvent(envelopeID: envelope.id, organisationID: envelope.organisationID, type: .routed, at: now, channel: channel, reason: reason)
-            return EnvelopeChange(envelopeID: envelope.id, events: [event], enqueue: [NewJob(.dispatch, at: now)], dropPending: [.dispatch], dispatched: false, completing: job)
+            // The dispatch job keeps the place of the job that routed the letter: jobs are
+            // taken oldest first, so a letter accepted earlier is delivered before later
+            // letters are routed, instead of every dispatch waiting behind every route job.
+            let dispatchAt = min(now, job?.runAt ?? now)
+            return EnvelopeChange(envelopeID: envelope.id, events: [event], enqueue: [NewJob(.dispatch, at: dispatchAt)], dropPending: [.dispatch], dispatched: false, completing: job)
         case .unreachable(var reason):
             if let fallbackFrom {
                 reason = Reason(code: reason.code, text: "\(fallbackFrom.text) \(reason.text)")

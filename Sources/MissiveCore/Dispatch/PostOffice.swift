@@ -53,6 +53,8 @@ public final class PostOffice: Sendable {
     public let ports: Ports
     public let clock: any WallClock
     public let rules: Rules
+    /// Refuses new letters while the backlog behind acceptance is above its bound.
+    public let admission: Admission
     /// Signalled when jobs were committed.
     public let jobsAvailable = WakeSignal()
     /// Signalled when webhook deliveries were committed.
@@ -72,8 +74,9 @@ public final class PostOffice: Sendable {
     let logger: Logger
     private let inFlight = Mutex<Set<String>>([])
 
-    public init(ports: Ports, channels: @escaping @Sendable (Mode) -> ChannelSet, clock: any WallClock, rules: Rules = Rules(), logger: Logger) {
+    public init(ports: Ports, channels: @escaping @Sendable (Mode) -> ChannelSet, clock: any WallClock, rules: Rules = Rules(), admission: Admission = Admission(limit: nil), logger: Logger) {
         self.ports = ports
+        self.admission = admission
         self.channelsByMode = channels
         self.clock = clock
         self.rules = rules
@@ -90,6 +93,7 @@ public final class PostOffice: Sendable {
         render: @Sendable (Envelope) throws -> Data? = { _ in nil }
     ) async throws -> AcceptanceResult {
         try draft.validate()
+        try admission.check()
         if mode == .live, let organisations = ports.organisations, try await organisations.organisationState(organisation) == .unverified {
             throw MissiveError(.organisationNotVerified, "The organisation is not verified yet: enter the code from its verification letter. Test letters work meanwhile.")
         }

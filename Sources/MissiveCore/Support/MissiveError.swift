@@ -35,6 +35,8 @@ public struct MissiveError: Error, Sendable, CustomStringConvertible {
         public static let rateLimited = Code(rawValue: "rate_limited")
         /// The store cannot take writes right now (disk full, busy); retry later.
         public static let unavailable = Code(rawValue: "temporarily_unavailable")
+        /// The hub is working off a backlog (admission control); retry after `retryAfter`.
+        public static let busy = Code(rawValue: "busy")
         /// A document contains malware (reason `virus`); the envelope is refused.
         public static let virusDetected = Code(rawValue: "virus_detected")
         /// The organisation has not entered the code of its verification letter yet (or its

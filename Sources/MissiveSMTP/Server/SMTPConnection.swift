@@ -131,6 +131,12 @@ struct SMTPConnection {
             write(reply)
             framer.resumeCommands()
         case .checkSender(let path, let principal):
+            do {
+                try server.postOffice.admission.check()
+            } catch let error as MissiveError {
+                // Busy: refused at MAIL, before the content is sent (submit checks again).
+                return try await perform(machine.senderDeferred(Self.reply(for: error)))
+            }
             let allowed = (try? await server.policy.maySend(from: path, principal: principal)) ?? false
             try await perform(machine.senderChecked(allowed))
         case .checkRecipient(let path, let principal):
@@ -206,6 +212,7 @@ struct SMTPConnection {
     static func reply(for error: MissiveError) -> SMTPReply {
         switch error.code {
         case .unavailable: SMTPReply(451, "4.3.0", "Temporarily unable to accept the message; try again later")
+        case .busy: SMTPReply(451, "4.3.2", "Busy working off a backlog; try again later")
         case .virusDetected: SMTPReply(554, "5.7.1", "A document contains malware; the letter is refused" + (error.envelopeID.map { " (recorded as \($0))" } ?? ""))
         case .organisationNotVerified: SMTPReply(550, "5.7.1", "The sending organisation is not verified yet; enter the code from its verification letter")
         case .idempotencyInFlight: SMTPReply(451, "4.3.0", "This Message-ID is being processed; try again later")

@@ -277,6 +277,14 @@ public struct SMTPSessionStateMachine: Sendable {
         return .reply(SMTPReply(250, "2.1.0", "Sender ok"))
     }
 
+    /// The hub cannot take a message now (admission control): `MAIL` is answered with the
+    /// temporary `reply`, and the client may try again (not counted as a client error).
+    public mutating func senderDeferred(_ reply: SMTPReply) -> Action {
+        guard case .checkingSender = state else { return fail(.badSequence) }
+        state = .ready
+        return .reply(reply)
+    }
+
     private mutating func rcpt(_ path: SMTPPath, _ parameters: SMTPCommand.RecipientParameters) -> Action {
         guard case .mail(let transaction) = state, let principal else { return fail(SMTPReply(503, "5.5.1", "Need MAIL before RCPT")) }
         guard transaction.recipients.count < configuration.maxRecipients else {

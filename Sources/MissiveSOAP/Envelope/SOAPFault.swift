@@ -34,9 +34,9 @@ public struct SOAPFault: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The fault for a core error.
     public init(_ error: MissiveError) {
-        let serverSide: Set<MissiveError.Code> = [.unavailable, .channelUnavailable, .idempotencyInFlight]
+        let serverSide: Set<MissiveError.Code> = [.unavailable, .channelUnavailable, .idempotencyInFlight, .busy]
         let isServer = serverSide.contains(error.code)
-        self.init(isServer ? .server : .client, error.reason, code: error.code.rawValue, retryAfter: isServer ? 1 : nil)
+        self.init(isServer ? .server : .client, error.reason, code: error.code.rawValue, retryAfter: isServer ? error.retryAfter ?? 1 : nil)
     }
 
     static func defaultCode(_ kind: Kind) -> String {
