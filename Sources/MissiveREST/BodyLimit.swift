@@ -24,7 +24,7 @@ public struct BodyLimit<Context: RequestContext>: RouterMiddleware {
         // The media type itself, not a prefix: "multipart/form-dataX" is not form data.
         let mediaType = MIMEContentType(parsing: contentType).mediaType
         var nulls: NullScan?
-        if mediaType == "application/json" {
+        if Self.readAsJSON(request.headers[.contentType], mediaType: mediaType) {
             nulls = .json(JSONNullScanner())
         } else if mediaType == "multipart/form-data", let boundary = Self.boundary(contentType) {
             // The multipart parser must split the body where the null scan looks: hand it
@@ -39,6 +39,14 @@ public struct BodyLimit<Context: RequestContext>: RouterMiddleware {
         }
         request.body = RequestBody(asyncSequence: LimitedBody(base: request.body, limit: limit, nulls: nulls))
         return try await next(request, context)
+    }
+
+    /// Whether the OpenAPI runtime may decode this body as JSON: `application/json`, a
+    /// `+json` type, a wildcard (`*/*`, `application/*`) or no Content-Type at all (the
+    /// runtime then takes the operation's only body type). Each gets the null scan.
+    static func readAsJSON(_ contentType: String?, mediaType: String) -> Bool {
+        guard let contentType, !contentType.allSatisfy(\.isWhitespace) else { return true }
+        return mediaType == "application/json" || mediaType.hasSuffix("+json") || mediaType == "*/*" || mediaType == "application/*"
     }
 
     /// The boundary parameter of a multipart Content-Type.

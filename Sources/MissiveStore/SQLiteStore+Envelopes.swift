@@ -80,6 +80,31 @@ extension SQLiteStore: EnvelopeStore {
         return try row.map(envelopeRecord)
     }
 
+    /// What a status change needs of an envelope: its state, not its content.
+    struct EnvelopeState {
+        var organisationID: OrganisationID
+        var lifecycle: EnvelopeLifecycle
+        var dispatchedAt: Date?
+        /// The stored JSON of the status reason, written back as it is when no event changes it.
+        var statusReason: String?
+        var updatedAt: Date
+    }
+
+    static func fetchState(_ id: EnvelopeID, _ db: Database) throws -> EnvelopeState? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT organisation_id, status, channel, delivered_to_mailbox, consulted, dispatched_at, status_reason, updated_at
+            FROM envelopes WHERE id = ?
+            """), arguments: [id.rawValue])
+        else { return nil }
+        guard let status = EnvelopeStatus(rawValue: row["status"]) else { throw MissiveError(.unavailable, "Corrupt envelope row.") }
+        let channel = (row["channel"] as String?).flatMap(Channel.init(rawValue:))
+        return EnvelopeState(
+            organisationID: OrganisationID(unchecked: row["organisation_id"]),
+            lifecycle: EnvelopeLifecycle(status: status, channel: channel, deliveredToMailbox: row["delivered_to_mailbox"], consulted: row["consulted"]),
+            dispatchedAt: row.optionalDate("dispatched_at"), statusReason: row["status_reason"], updatedAt: row.date("updated_at")
+        )
+    }
+
     static func envelopeRecord(_ row: Row) throws -> EnvelopeRecord {
         guard let status = EnvelopeStatus(rawValue: row["status"]),
               let mode = Mode(rawValue: row["mode"]), let ingress = Ingress(rawValue: row["ingress"]),
@@ -157,7 +182,8 @@ extension SQLiteStore: EnvelopeStore {
 
     public func apply(_ change: EnvelopeChange) async throws {
         try await write { db in
-            guard let record = try Self.fetchRecord(change.envelopeID, organisation: nil, db) else {
+            // The envelope's state only: its content (JSON columns) is not decoded here.
+            guard let record = try Self.fetchState(change.envelopeID, db) else {
                 throw MissiveError(.notFound, "No such envelope.")
             }
             if change.requireUndispatched, record.dispatchedAt != nil {
@@ -168,15 +194,15 @@ extension SQLiteStore: EnvelopeStore {
                 guard db.changesCount == 1 else { throw MissiveError(.conflict, "The job's lease was lost.") }
             }
             var lifecycle = record.lifecycle
-            var reason = record.envelope.statusReason
-            var updatedAt = record.envelope.updatedAt
+            var reason = record.statusReason
+            var updatedAt = record.updatedAt
             for event in change.events {
-                guard event.envelopeID == record.envelope.id, event.organisationID == record.envelope.organisationID else {
+                guard event.envelopeID == change.envelopeID, event.organisationID == record.organisationID else {
                     throw MissiveError(.illegalTransition, "An event must belong to the envelope it changes.")
                 }
                 try lifecycle.apply(event.type, channel: event.channel)
                 try Self.insertEvent(event, db)
-                reason = event.reason
+                reason = try JSONColumn.encode(event.reason)
                 updatedAt = event.at
             }
             if !change.dropPending.isEmpty {
@@ -195,7 +221,7 @@ extension SQLiteStore: EnvelopeStore {
                 UPDATE envelopes SET status = ?, status_reason = ?, channel = ?, delivered_to_mailbox = ?, consulted = ?,
                     dispatched_at = ?, updated_at = ? WHERE id = ?
                 """).execute(arguments: [
-                    (lifecycle.status ?? .accepted).rawValue, try JSONColumn.encode(reason), lifecycle.channel?.rawValue,
+                    (lifecycle.status ?? .accepted).rawValue, reason, lifecycle.channel?.rawValue,
                     lifecycle.deliveredToMailbox, lifecycle.consulted, dispatchedAt, updatedAt.storage, change.envelopeID.rawValue,
                 ])
         }

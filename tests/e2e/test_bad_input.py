@@ -8,6 +8,7 @@ import json
 import uuid
 
 import pytest
+import requests
 
 from missive_testkit import (
     MissiveServer,
@@ -191,6 +192,23 @@ def test_unsupported_content_type(shared_server: MissiveServer) -> None:
     body = b'--b\r\nContent-Disposition: form-data; name="envelope"\r\n\r\n{"recipient": null}\r\n--b--\r\n'
     assert_problem(s.post("/v1/envelopes", headers={"Content-Type": "multipart/form-dataX; boundary=b"}, data=body), 415)
     assert_problem(s.post("/v1/webhooks", headers={"Content-Type": "application/jsonp"}, data=b'{"url": null}'), 415)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "*/*", "application/*", None],
+                         ids=["json", "any", "application-any", "none"])
+def test_a_json_null_is_refused_whatever_content_type_lets_the_body_be_read_as_json(shared_server: MissiveServer, content_type) -> None:
+    """No field takes null; a wildcard or missing Content-Type must not let one pass as "absent"."""
+    s = shared_server
+    body = b'{"url": "http://127.0.0.1:9/null-scan", "description": null}'
+    headers = {"Content-Type": content_type} if content_type else {}
+    before = len(s.get("/v1/webhooks").json()["items"])
+    resp = requests.post(s.url + "/v1/webhooks", data=body, headers={**s.headers(), **headers}, timeout=30)
+    if content_type is None:
+        assert "Content-Type" not in resp.request.headers
+    problem = assert_problem(resp, (400, 415))
+    if resp.status_code == 400:
+        assert "null" in problem["detail"], problem
+    assert len(s.get("/v1/webhooks").json()["items"]) == before
 
 
 def test_idempotency_key_too_long(shared_server: MissiveServer, pdf: bytes) -> None:

@@ -87,7 +87,8 @@ public final class PostOffice: Sendable {
 
     /// Accepts an envelope: validates it, commits it with its `accepted` event and first
     /// job, and returns only once that is durable. `render` makes the ingress's first
-    /// response, which is stored for idempotent replays.
+    /// response, which is stored for idempotent replays (called only when the draft has an
+    /// idempotency reference).
     public func submit(
         _ draft: EnvelopeDraft, organisation: OrganisationID, principal: String, mode: Mode,
         render: @Sendable (Envelope) throws -> Data? = { _ in nil }
@@ -121,7 +122,8 @@ public final class PostOffice: Sendable {
         let event = StatusEvent(envelopeID: envelope.id, organisationID: organisation, type: .accepted, at: now)
         let submission = Submission(
             envelope: envelope, acceptedEvent: event, requestHash: draft.fingerprint,
-            ingressResponse: try render(envelope), routeAt: max(now, draft.policy.notBefore ?? now), mailReturn: draft.mailReturn
+            // Kept for idempotent replays only: without a reference there is none to answer.
+            ingressResponse: draft.ingressReference == nil ? nil : try render(envelope), routeAt: max(now, draft.policy.notBefore ?? now), mailReturn: draft.mailReturn
         )
         let result = try await ports.envelopes.accept(submission)
         if case .accepted = result {

@@ -36,15 +36,19 @@ public struct CAdESSeal: Sendable {
     /// Seals content known by its SHA-256 (detached CAdES-B): a document need not be read
     /// again (or decrypted) to be sealed, its hash taken on arrival is enough.
     public func seal(sha256 digest: [UInt8], at time: Date) throws -> [UInt8] {
+        try signedData(sha256: digest, at: time).contentInfoDER()
+    }
+
+    /// The seal before it is encoded (a time-stamp is added to it without parsing it back).
+    func signedData(sha256 digest: [UInt8], at time: Date) throws -> CMSSignedData {
         guard digest.count == 32 else { throw EvidenceError(.malformedStructure, "a SHA-256 digest has 32 bytes") }
-        let signedData = try CMSSigner(signer: signer, certificate: certificate).signedData(
+        return try CMSSigner(signer: signer, certificate: certificate).signedData(
             contentType: EvidenceOID.data,
             digest: digest,
             encapsulated: nil,
             signingTime: time,
             certificates: [certificate] + chain
         )
-        return try signedData.contentInfoDER()
     }
 
     /// The raw signature value of a seal: what a signature time-stamp's imprint covers.
@@ -56,6 +60,11 @@ public struct CAdESSeal: Sendable {
     /// as the unsigned attribute id-aa-signatureTimeStampToken, turning CAdES-B into B-T.
     public static func addingSignatureTimeStamp(token: [UInt8], to p7s: [UInt8]) throws -> [UInt8] {
         var signedData = try parse(p7s)
+        try addSignatureTimeStamp(token: token, to: &signedData)
+        return try signedData.contentInfoDER()
+    }
+
+    static func addSignatureTimeStamp(token: [UInt8], to signedData: inout CMSSignedData) throws {
         let tokenValue: ASN1Any
         do {
             tokenValue = ASN1Any(derEncoded: try DER.parse(token))
@@ -66,7 +75,6 @@ public struct CAdESSeal: Sendable {
         signedData.signerInfo.unsignedAttributes.append(
             CMSAttribute(type: EvidenceOID.signatureTimeStampToken, values: [tokenValue])
         )
-        return try signedData.contentInfoDER()
     }
 
     /// The embedded signature time-stamp token, if the seal is CAdES-B-T.

@@ -16,16 +16,18 @@ extension TimeStampAuthority: TimeStamper {
 extension CAdESSeal {
     /// Seals `content` and adds a signature time-stamp from `stamper` (CAdES-B-T).
     public func seal(_ content: some DataProtocol, at time: Date, timeStampedBy stamper: any TimeStamper) async throws -> [UInt8] {
-        try await timeStamped(seal(content, at: time), by: stamper, at: time)
+        try await seal(sha256: DigestAlgorithm.sha256.hash(content), at: time, timeStampedBy: stamper)
     }
 
     /// Seals content known by its SHA-256 and adds a signature time-stamp (CAdES-B-T).
+    ///
+    /// The token is added to the seal's structure as it was built, and the seal is encoded
+    /// once: no parsing back of the seal and its certificates (which cost as much as the
+    /// signature itself).
     public func seal(sha256 digest: [UInt8], at time: Date, timeStampedBy stamper: any TimeStamper) async throws -> [UInt8] {
-        try await timeStamped(seal(sha256: digest, at: time), by: stamper, at: time)
-    }
-
-    private func timeStamped(_ p7s: [UInt8], by stamper: any TimeStamper, at time: Date) async throws -> [UInt8] {
-        let token = try await stamper.timeStampToken(sha256: DigestAlgorithm.sha256.hash(Self.signatureValue(of: p7s)), at: time)
-        return try Self.addingSignatureTimeStamp(token: token, to: p7s)
+        var signedData = try signedData(sha256: digest, at: time)
+        let token = try await stamper.timeStampToken(sha256: DigestAlgorithm.sha256.hash(signedData.signerInfo.signature), at: time)
+        try Self.addSignatureTimeStamp(token: token, to: &signedData)
+        return try signedData.contentInfoDER()
     }
 }
