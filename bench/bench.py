@@ -2,7 +2,7 @@
 """Missive submission benchmark (run it through bench/run, which builds the release binary).
 
 For each of N repeats (default 3), on a fresh data dir:
-  1. start `missive serve --sandbox --data-dir <dir> --http-port 0 --rate-limit 0`
+  1. start `missive serve --sandbox --data-dir <dir> --http-port 0 --rate-limit 0 --admission-backlog 0`
   2. smoke test: one request of every kind below, checked by hand (REST 202 with an id,
      SOAP 200 with a SubmitLetterResponse whose envelope shows ingress soap over REST)
   3. baseline:    wrk POST /v1/sandbox/noop  (the REST body and headers; the server reads
@@ -425,7 +425,7 @@ def report(args, runs: list[dict], fsync: dict, info: dict, pdf_size: int, sizes
         f"- order per repeat: noop, then the submissions rotated "
         f"({'; '.join(', '.join(r['order']) for r in runs)}); before each kind the bench waits (up to {args.drain_timeout:.0f} s) "
         f"until the dispatcher has no jobs pending, so each kind starts on an idle server and pays only for its own dispatch work",
-        f"- server: `missive serve --sandbox --rate-limit 0` ({args.bin})",
+        f"- server: `missive serve --sandbox --rate-limit 0 --admission-backlog 0` ({args.bin})",
         "",
         "| what | req/s | p50 ms | p99 ms | non-2xx | peak RSS MB | ratio REST vs noop | ratio vs REST |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
