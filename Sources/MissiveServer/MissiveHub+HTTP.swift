@@ -38,7 +38,7 @@ extension MissiveHub {
             settings: .init(maxDocumentBytes: Int64(configuration.maxDocumentBytes), allowPlainHTTPWebhooks: configuration.sandbox || configuration.allowPlainHTTPWebhooks),
             hooks: .init(
                 isReady: { await store.isReady() },
-                metricsText: { await MetricsText.render(store: store, admission: postOffice.admission, now: clock.now()) },
+                metricsText: { await MetricsText.render(store: store, postOffice: postOffice, now: clock.now()) },
                 sandboxClock: configuration.sandbox ? clock : nil,
                 clockMoved: { offset in try await store.setSetting("sandbox.clockOffset", String(offset)) },
                 evidenceVerifier: verifier,
@@ -88,7 +88,8 @@ extension MissiveHub {
 
 /// The Prometheus text exposition of the hub's state, read from the store at scrape time.
 enum MetricsText {
-    static func render(store: SQLiteStore, admission: Admission, now: Date) async -> String {
+    static func render(store: SQLiteStore, postOffice: PostOffice, now: Date) async -> String {
+        let admission = postOffice.admission
         var lines: [String] = []
         if let counts = try? await store.statusCounts() {
             lines.append("# HELP missive_envelopes Envelopes by current status.")
@@ -120,6 +121,11 @@ enum MetricsText {
         lines.append("# HELP missive_admission_refused_total Letters refused as busy (503, SOAP fault, SMTP 451 4.3.2) since start.")
         lines.append("# TYPE missive_admission_refused_total counter")
         lines.append("missive_admission_refused_total \(admission.refused)")
+        lines.append("# HELP missive_channel_deliveries_in_flight Deliveries being made on each channel now (at most channelConcurrency each).")
+        lines.append("# TYPE missive_channel_deliveries_in_flight gauge")
+        for channel in Channel.allCases {
+            lines.append("missive_channel_deliveries_in_flight{channel=\"\(channel.rawValue)\"} \(postOffice.deliveriesInFlight(channel))")
+        }
         if let deliveries = try? await store.pendingDeliveryCount() {
             lines.append("# HELP missive_webhook_deliveries_pending Webhook messages waiting to be delivered.")
             lines.append("# TYPE missive_webhook_deliveries_pending gauge")

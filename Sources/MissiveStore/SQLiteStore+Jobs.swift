@@ -31,6 +31,12 @@ extension SQLiteStore {
         }
     }
 
+    public func postpone(_ job: Job, until runAt: Date) async throws {
+        try await write { db in
+            try db.cachedStatement(sql: "UPDATE jobs SET run_at = ?, lease = NULL, lease_until = NULL WHERE id = ? AND lease = ?").execute(arguments: [runAt.storage, job.id, job.lease])
+        }
+    }
+
     public func nextJobDue() async throws -> Date? {
         try await read { db in
             try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(run_at) FROM jobs WHERE lease_until IS NULL OR lease_until < ?"), arguments: [Date().storage]).map(Date.init(storage:))

@@ -14,8 +14,9 @@ live key; SMTP status notifications come from the sandbox's demo organisation.
 
 It proves:
 1. no blocked queue: while eBill, print, webhooks and the smarthost are down - and even
-   while the eBill network holds 20 requests open without answering - ePost letters are
-   delivered within seconds;
+   while the eBill network holds requests open without answering and 20 more bills than
+   that wait for it (more than the dispatcher's 16 workers; the eBill channel holds at most
+   8 of them) - ePost letters are delivered within seconds;
 2. retries with back-off: the eBill network sees a few attempts per bill with growing gaps,
    not a hammering, and the webhook receiver sees its 503s retried;
 3. no loss, no duplicate: once the peers are back, every bill is filed exactly once, every
@@ -55,6 +56,7 @@ from test_smtp_dsn import Recorder, reports_for
 from test_virus import Clamd
 
 INVOICES, LETTERS, DIGITAL = 20, 6, 6
+HUNG_BILLS = 20  # more than the dispatcher's 16 workers
 PROFILE = {"legalName": "Drill Peers AG",
            "postalAddress": {"name": "Drill Peers AG", "street": "Seestrasse", "houseNumber": "12", "postcode": "8002", "town": "Zürich"}}
 
@@ -162,8 +164,28 @@ def drill(server_factory, tmp_path: Path, spool_disk: Tmpfs, clamd: Clamd, ebill
         time.sleep(2)
         ebill.set_mode("refuse")
         time.sleep(2)
+        hang = time.monotonic()
         ebill.set_mode("hang")  # the black hole: requests are accepted and never answered
-        time.sleep(1.5)
+
+        def held_open() -> int:  # the hub's eBill timeout (30 s) outlasts the hang: one attempt each
+            with ebill.lock:
+                return sum(1 for times in ebill.attempts.values() for at in times if at >= hang)
+
+        def ebill_workers() -> int:  # dispatcher workers busy with an eBill delivery
+            text = requests.get(server.url + "/metrics", timeout=10).text
+            return int(re.search(r'^missive_channel_deliveries_in_flight\{channel="ebill"\} (\d+)$', text, re.M).group(1))
+
+        # More new bills than the dispatcher has workers (16): one channel may hold at most 8
+        # of them (`channelConcurrency`), so the hung requests cannot starve the ePost letters.
+        hung = [submit({"recipient": carla, "kind": "invoice", "invoice": {"amount": f"{300 + i}.00", "currency": "CHF"},
+                        "reference": f"inv-hung-{i}"}) for i in range(HUNG_BILLS)]
+        wait_until(lambda: held_open() >= 8, timeout=10, interval=0.2, what="bills held open by the hanging eBill network",
+                   describe=lambda: f"{held_open()} held open")
+        busy = []
+        for _ in range(10):
+            busy.append(ebill_workers())
+            time.sleep(0.15)
+        assert max(busy) == 8, f"dispatcher workers in eBill deliveries while it hangs: {busy} (its share is 8 of 16)"
         late = [submit({"recipient": anna, "reference": f"epost-late-{i}"}) for i in range(3)]
         t0 = time.monotonic()
         wait_until(lambda: set(statuses(server, late, live).values()) <= {"delivered"}, timeout=10, interval=0.2,
@@ -172,7 +194,7 @@ def drill(server_factory, tmp_path: Path, spool_disk: Tmpfs, clamd: Clamd, ebill
         print(f"ePost delivered {time.monotonic() - t0:.1f}s after submission while the eBill network hangs")
         digital += late
 
-        waiting = statuses(server, invoices + letters, live)
+        waiting = statuses(server, invoices + hung + letters, live)
         assert set(waiting.values()) <= {"routed"}, f"eBill/print envelopes moved while their peers were down: {waiting}"
         assert not [e for e in letters if (spool / "outbox" / f"{e}.json").exists()], "print jobs in a read-only spool"
         assert not reports_for(smarthost.recorder, failed_smtp[0])
@@ -189,7 +211,9 @@ def drill(server_factory, tmp_path: Path, spool_disk: Tmpfs, clamd: Clamd, ebill
 
         wait_until(lambda: set(statuses(server, invoices, live).values()) <= {"delivered"}, timeout=60, interval=0.5,
                    what="every invoice delivered by the eBill network", describe=lambda: str(statuses(server, invoices, live)))
-        assert set(ebill.filed) == set(invoices), "bills filed do not match the invoices"
+        wait_until(lambda: set(statuses(server, hung, live).values()) <= {"delivered"}, timeout=90, interval=0.5,
+                   what="every bill held open while the network hung, delivered", describe=lambda: str(statuses(server, hung, live)))
+        assert set(ebill.filed) == set(invoices + hung), "bills filed do not match the invoices"
         assert not ebill.duplicates, f"bills filed twice: {ebill.duplicates}"
         for bill in invoices:
             times = ebill.attempts[bill]

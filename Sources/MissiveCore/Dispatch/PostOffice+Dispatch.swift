@@ -73,6 +73,12 @@ extension PostOffice {
         guard let record = try await ports.envelopes.record(job.envelopeID, organisation: nil),
               record.lifecycle.status == .routed, let channel = record.envelope.channel
         else { return try await ports.envelopes.complete(job) }
+        guard channelGate.tryEnter(channel) else {
+            // The channel has its share of the workers busy (its peer may hang): the job
+            // waits a second instead of one channel holding every worker.
+            return try await ports.envelopes.postpone(job, until: clock.now().addingTimeInterval(1))
+        }
+        defer { channelGate.leave(channel) }
         let envelope = record.envelope
         if record.dispatchedAt == nil {
             // From here on the envelope is with the channel: cancel is refused.

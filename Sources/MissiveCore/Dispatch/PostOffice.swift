@@ -42,8 +42,12 @@ public final class PostOffice: Sendable {
         public var consultationPeriod: TimeInterval
         public var channelRetry: RetryPolicy
         public var webhookRetry: RetryPolicy
+        /// Deliveries one channel may have in flight at once (the dispatcher runs 16 jobs):
+        /// a channel whose peer hangs holds no more workers than this.
+        public var channelConcurrency: Int
 
-        public init(consultationPeriod: TimeInterval = 7 * 86_400, channelRetry: RetryPolicy = .channels, webhookRetry: RetryPolicy = .webhooks) {
+        public init(consultationPeriod: TimeInterval = 7 * 86_400, channelRetry: RetryPolicy = .channels, webhookRetry: RetryPolicy = .webhooks, channelConcurrency: Int = 8) {
+            self.channelConcurrency = channelConcurrency
             self.consultationPeriod = consultationPeriod
             self.channelRetry = channelRetry
             self.webhookRetry = webhookRetry
@@ -55,6 +59,13 @@ public final class PostOffice: Sendable {
     public let rules: Rules
     /// Refuses new letters while the backlog behind acceptance is above its bound.
     public let admission: Admission
+    /// Bounds each channel's deliveries in flight (``Rules/channelConcurrency``).
+    let channelGate: ChannelGate
+
+    /// Deliveries being made on `channel` now (for `/metrics`).
+    public func deliveriesInFlight(_ channel: Channel) -> Int {
+        channelGate.count(channel)
+    }
     /// Signalled when jobs were committed.
     public let jobsAvailable = WakeSignal()
     /// Signalled when webhook deliveries were committed.
@@ -77,6 +88,7 @@ public final class PostOffice: Sendable {
     public init(ports: Ports, channels: @escaping @Sendable (Mode) -> ChannelSet, clock: any WallClock, rules: Rules = Rules(), admission: Admission = Admission(limit: nil), logger: Logger) {
         self.ports = ports
         self.admission = admission
+        self.channelGate = ChannelGate(limit: rules.channelConcurrency)
         self.channelsByMode = channels
         self.clock = clock
         self.rules = rules

@@ -176,6 +176,8 @@ public protocol EnvelopeStore: Sendable {
 
     /// Releases a job to run again at `runAt`, counting the attempt.
     func retry(_ job: Job, at runAt: Date, error: String) async throws
+    /// Gives a claimed job back unchanged (no attempt counted), to be taken again at `runAt`.
+    func postpone(_ job: Job, until runAt: Date) async throws
 
     /// The earliest `runAt` of an unclaimed job, to sleep until.
     func nextJobDue() async throws -> Date?
