@@ -107,7 +107,10 @@ def end_to_end(args, root: Path, pdf: bytes) -> dict:
             # Then the backlog drains (no load): how long, and at what rate.
             d0, pending0 = time.monotonic(), after.get("missive_admission_backlog", 0)
             current = after
-            while (current.get("missive_jobs_due", 0) > 0 or current.get("missive_evidence_pending", 0) > 0) and time.monotonic() - d0 < args.drain_timeout:
+            # Drained: no job or evidence due, and every accepted letter in the mailbox (a job
+            # given back for a second by a busy channel is not due meanwhile).
+            while (current.get("missive_jobs_due", 0) > 0 or current.get("missive_evidence_pending", 0) > 0
+                   or current["in_mailbox"] < current["missive_envelopes_accepted_total"]) and time.monotonic() - d0 < args.drain_timeout:
                 time.sleep(1.0)
                 current = metrics(server)
             drain_s = time.monotonic() - d0
@@ -116,7 +119,7 @@ def end_to_end(args, root: Path, pdf: bytes) -> dict:
             "ratio": delivered / accepted if accepted else float("nan"), "backlog_growth_per_s": growth,
             "backlog_start": before.get("missive_admission_backlog", 0), "backlog_max": max(samples, default=0),
             "admission_limit": limit, "refused": refused, "refused_per_s": refused / window, "warmup_s": warmup_s,
-            "backlog_at_end": pending0, "drain_s": drain_s, "drained": current.get("missive_jobs_due", 0) == 0,
+            "backlog_at_end": pending0, "drain_s": drain_s, "drained": current.get("missive_jobs_due", 0) == 0 and current["in_mailbox"] >= current["missive_envelopes_accepted_total"],
             "delivered_total": current["in_mailbox"], "accepted_total": current["missive_envelopes_accepted_total"],
             "peak_rss_mb": peak.peak,
         }
