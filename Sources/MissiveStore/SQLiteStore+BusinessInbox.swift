@@ -90,7 +90,7 @@ extension SQLiteStore: BusinessInboxStore {
     /// Gives every organisation that has none its business inbox: those from before inboxes
     /// existed (run once the schema is migrated; new organisations get theirs when created).
     static func ensureBusinessInboxes(_ db: Database) throws {
-        for id in try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM organisations WHERE id NOT IN (SELECT organisation_id FROM business_inboxes) ORDER BY created_at")) {
+        for id in try String.fetchAll(db, sql: "SELECT id FROM organisations WHERE id NOT IN (SELECT organisation_id FROM business_inboxes) ORDER BY created_at") {
             try syncBusinessInbox(of: OrganisationID(unchecked: id), db)
         }
     }
@@ -120,9 +120,9 @@ extension SQLiteStore: BusinessInboxStore {
     /// v11: search keys, arrival numbers and modes for the letters there are (the
     /// organisations' inboxes come after the migrations, ``ensureBusinessInboxes(_:)``).
     static func migrateBusinessInboxes(_ db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE mailbox_letters SET mode = COALESCE((SELECT mode FROM envelopes WHERE envelopes.id = mailbox_letters.envelope_id), 'live')").execute()
+        try db.execute(sql: "UPDATE mailbox_letters SET mode = COALESCE((SELECT mode FROM envelopes WHERE envelopes.id = mailbox_letters.envelope_id), 'live')")
         var arrivals: [String: Int64] = [:]
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, mailbox_id, sender_name, title FROM mailbox_letters ORDER BY delivered_at, id"))
+        let rows = try Row.fetchAll(db, sql: "SELECT id, mailbox_id, sender_name, title FROM mailbox_letters ORDER BY delivered_at, id")
         for row in rows {
             let mailbox: String = row["mailbox_id"]
             let arrival = (arrivals[mailbox] ?? 0) + 1

@@ -83,6 +83,7 @@ extension SQLiteStore: EnvelopeStore {
     /// What a status change needs of an envelope: its state, not its content.
     struct EnvelopeState {
         var organisationID: OrganisationID
+        var status: EnvelopeStatus
         var lifecycle: EnvelopeLifecycle
         var dispatchedAt: Date?
         /// The stored JSON of the status reason, written back as it is when no event changes it.
@@ -91,28 +92,30 @@ extension SQLiteStore: EnvelopeStore {
     }
 
     static func fetchState(_ id: EnvelopeID, _ db: Database) throws -> EnvelopeState? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+        try Row.fetchOne(db.cachedStatement(sql: """
             SELECT organisation_id, status, channel, delivered_to_mailbox, consulted, dispatched_at, status_reason, updated_at
             FROM envelopes WHERE id = ?
-            """), arguments: [id.rawValue])
-        else { return nil }
+            """), arguments: [id.rawValue]).map(state)
+    }
+
+    /// The state columns of an envelope row (the whole row or those columns alone).
+    static func state(_ row: Row) throws -> EnvelopeState {
         guard let status = EnvelopeStatus(rawValue: row["status"]) else { throw MissiveError(.unavailable, "Corrupt envelope row.") }
         let channel = (row["channel"] as String?).flatMap(Channel.init(rawValue:))
         return EnvelopeState(
-            organisationID: OrganisationID(unchecked: row["organisation_id"]),
+            organisationID: OrganisationID(unchecked: row["organisation_id"]), status: status,
             lifecycle: EnvelopeLifecycle(status: status, channel: channel, deliveredToMailbox: row["delivered_to_mailbox"], consulted: row["consulted"]),
             dispatchedAt: row.optionalDate("dispatched_at"), statusReason: row["status_reason"], updatedAt: row.date("updated_at")
         )
     }
 
     static func envelopeRecord(_ row: Row) throws -> EnvelopeRecord {
-        guard let status = EnvelopeStatus(rawValue: row["status"]),
-              let mode = Mode(rawValue: row["mode"]), let ingress = Ingress(rawValue: row["ingress"]),
+        let state = try state(row)
+        guard let mode = Mode(rawValue: row["mode"]), let ingress = Ingress(rawValue: row["ingress"]),
               let kind = EnvelopeKind(rawValue: row["kind"])
         else { throw MissiveError(.unavailable, "Corrupt envelope row.") }
-        let channel = (row["channel"] as String?).flatMap(Channel.init(rawValue:))
         let envelope = Envelope(
-            id: EnvelopeID(unchecked: row["id"]), organisationID: OrganisationID(unchecked: row["organisation_id"]),
+            id: EnvelopeID(unchecked: row["id"]), organisationID: state.organisationID,
             principal: row["principal"], mode: mode, ingress: ingress, ingressReference: row["ingress_reference"],
             kind: kind, title: row["title"], reference: row["reference"],
             recipient: try JSONColumn.decode(Recipient.self, row["recipient"]) ?? Recipient(),
@@ -120,12 +123,11 @@ extension SQLiteStore: EnvelopeStore {
             policy: try JSONColumn.decode(ChannelPolicy.self, row["policy"]) ?? ChannelPolicy(),
             print: try JSONColumn.decode(PrintOptions.self, row["print"]) ?? PrintOptions(),
             invoice: try JSONColumn.decode(InvoiceDetails.self, row["invoice"]),
-            status: status, statusReason: try JSONColumn.decode(Reason.self, row["status_reason"]), channel: channel,
-            createdAt: row.date("created_at"), updatedAt: row.date("updated_at")
+            status: state.status, statusReason: try JSONColumn.decode(Reason.self, state.statusReason), channel: state.lifecycle.channel,
+            createdAt: row.date("created_at"), updatedAt: state.updatedAt
         )
-        let lifecycle = EnvelopeLifecycle(status: status, channel: channel, deliveredToMailbox: row["delivered_to_mailbox"], consulted: row["consulted"])
         let failed = Set((row["failed_channels"] as String).split(separator: ",").compactMap { Channel(rawValue: String($0)) })
-        return EnvelopeRecord(envelope: envelope, lifecycle: lifecycle, dispatchedAt: row.optionalDate("dispatched_at"), failedChannels: failed, directoryEntryID: (row["directory_entry_id"] as String?).map(DirectoryEntryID.init(unchecked:)))
+        return EnvelopeRecord(envelope: envelope, lifecycle: state.lifecycle, dispatchedAt: state.dispatchedAt, failedChannels: failed, directoryEntryID: (row["directory_entry_id"] as String?).map(DirectoryEntryID.init(unchecked:)))
     }
 
     public func envelopes(of organisation: OrganisationID, filter: EnvelopeFilter, after cursor: EnvelopeID?, limit: Int) async throws -> [Envelope] {

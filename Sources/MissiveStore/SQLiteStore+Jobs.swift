@@ -51,7 +51,11 @@ extension SQLiteStore {
     /// Jobs due at `now` and not done yet: the dispatcher's backlog, without timers set for
     /// later (such as the 7-day non-consultation check of every delivered letter).
     public func dueJobCount(now: Date) async throws -> Int {
-        try await read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM jobs WHERE run_at <= ?"), arguments: [now.storage]) ?? 0 }
+        try await read { db in try Self.dueJobCount(now: now, db) }
+    }
+
+    static func dueJobCount(now: Date, _ db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM jobs WHERE run_at <= ?"), arguments: [now.storage]) ?? 0
     }
 }
 
@@ -62,7 +66,7 @@ extension SQLiteStore {
     /// compete for the machine now.
     public func admissionBacklog(now: Date) async throws -> Int {
         try await read { db in
-            let jobs = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM jobs WHERE run_at <= ?"), arguments: [now.storage]) ?? 0
+            let jobs = try Self.dueJobCount(now: now, db)
             let evidence = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM evidence_queue WHERE next_attempt_at <= ?"), arguments: [now.storage]) ?? 0
             return jobs + evidence
         }
@@ -90,10 +94,10 @@ extension SQLiteStore {
     /// that owns this data folder: claims of a previous, crashed run are stale.
     public func releaseLeases() async throws {
         try await write { db in
-            try db.cachedStatement(sql: "UPDATE jobs SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL").execute()
-            try db.cachedStatement(sql: "UPDATE webhook_deliveries SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL").execute()
-            try db.cachedStatement(sql: "UPDATE mail_outbox SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL").execute()
-            try db.cachedStatement(sql: "UPDATE evidence_queue SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL").execute()
+            try db.execute(sql: "UPDATE jobs SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
+            try db.execute(sql: "UPDATE webhook_deliveries SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
+            try db.execute(sql: "UPDATE mail_outbox SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
+            try db.execute(sql: "UPDATE evidence_queue SET lease = NULL, lease_until = NULL WHERE lease IS NOT NULL")
         }
     }
 }

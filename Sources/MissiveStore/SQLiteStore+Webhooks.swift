@@ -33,7 +33,7 @@ extension SQLiteStore: WebhookStore {
     @discardableResult
     public func sealClearWebhookSecrets() async throws -> Int {
         let clear = try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT id, secret FROM webhooks WHERE secret_sealed IS NULL")).map { ($0["id"] as String, $0["secret"] as String) }
+            try Row.fetchAll(db, sql: "SELECT id, secret FROM webhooks WHERE secret_sealed IS NULL").map { ($0["id"] as String, $0["secret"] as String) }
         }
         let sealed = try clear.map { ($0.0, try sealer.seal($0.1, context: $0.0)) }
         guard !sealed.isEmpty else { return 0 }

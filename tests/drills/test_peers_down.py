@@ -171,10 +171,6 @@ def drill(server_factory, tmp_path: Path, spool_disk: Tmpfs, clamd: Clamd, ebill
             with ebill.lock:
                 return sum(1 for times in ebill.attempts.values() for at in times if at >= hang)
 
-        def ebill_workers() -> int:  # dispatcher workers busy with an eBill delivery
-            text = requests.get(server.url + "/metrics", timeout=10).text
-            return int(re.search(r'^missive_channel_deliveries_in_flight\{channel="ebill"\} (\d+)$', text, re.M).group(1))
-
         # More new bills than the dispatcher has workers (16): one channel may hold at most 8
         # of them (`channelConcurrency`), so the hung requests cannot starve the ePost letters.
         hung = [submit({"recipient": carla, "kind": "invoice", "invoice": {"amount": f"{300 + i}.00", "currency": "CHF"},
@@ -183,7 +179,7 @@ def drill(server_factory, tmp_path: Path, spool_disk: Tmpfs, clamd: Clamd, ebill
                    describe=lambda: f"{held_open()} held open")
         busy = []
         for _ in range(10):
-            busy.append(ebill_workers())
+            busy.append(server.metric('missive_channel_deliveries_in_flight{channel="ebill"}'))
             time.sleep(0.15)
         assert max(busy) == 8, f"dispatcher workers in eBill deliveries while it hangs: {busy} (its share is 8 of 16)"
         late = [submit({"recipient": anna, "reference": f"epost-late-{i}"}) for i in range(3)]

@@ -270,6 +270,13 @@ class MissiveServer:
     def get(self, path: str, **kw: Any) -> requests.Response:
         return self.request("GET", path, **kw)
 
+    def metric(self, series: str) -> int:
+        """One series of /metrics, e.g. `missive_jobs_due` or
+        `missive_channel_deliveries_in_flight{channel="ebill"}`; fails when it is missing."""
+        match = re.search(rf"^{re.escape(series)}\s+([0-9.eE+]+)\s*$", self.get("/metrics").text, re.M)
+        assert match, f"{series} missing from /metrics"
+        return int(float(match.group(1)))
+
     def post(self, path: str, **kw: Any) -> requests.Response:
         return self.request("POST", path, **kw)
 

@@ -11,7 +11,6 @@ SOAP is a raw SOAP 1.1 post (zeep's fault handling is tested elsewhere), SMTP is
 from __future__ import annotations
 
 import json
-import re
 import smtplib
 import ssl
 import threading
@@ -56,12 +55,6 @@ def held_tsa(tmp_path: Path):
     tsa.close()
 
 
-def metric(server, name: str) -> int:
-    match = re.search(rf"^{name}\s+([0-9.eE+]+)\s*$", server.get("/metrics").text, re.M)
-    assert match, f"{name} missing from /metrics"
-    return int(float(match.group(1)))
-
-
 def smtp_mail_from(server) -> tuple[int, bytes]:
     sandbox = server.sandbox
     context = ssl.create_default_context(cafile=sandbox["smtpCertificate"])
@@ -80,11 +73,11 @@ def test_every_ingress_refuses_while_the_backlog_is_above_the_bound_and_accepts_
     config.write_text(json.dumps({"admissionBacklog": LIMIT}))
     server = server_factory("--config", str(config), "--time-stamp-url", held_tsa.url,
                             "--time-stamp-trust-anchor", str(held_tsa.folder / "root.pem"), name="admission")
-    assert metric(server, "missive_admission_limit") == LIMIT
+    assert server.metric("missive_admission_limit") == LIMIT
     physical = {"recipient": server.recipient("physical")["recipient"]}
     # Below the bound, letters are accepted; their evidence waits for the held TSA.
     accepted = [server.submit_ok(physical, make_pdf(f"admission {i}"))["id"] for i in range(LIMIT)]
-    wait_until(lambda: metric(server, "missive_admission_backlog") >= LIMIT, timeout=20, what="the sampled backlog to reach the bound")
+    wait_until(lambda: server.metric("missive_admission_backlog") >= LIMIT, timeout=20, what="the sampled backlog to reach the bound")
     before = count(server)
 
     rest = server.submit(physical, make_pdf("refused over REST"))
@@ -101,11 +94,11 @@ def test_every_ingress_refuses_while_the_backlog_is_above_the_bound_and_accepts_
     assert code == 451 and text.startswith(b"4.3.2"), (code, text)
 
     assert count(server) == before, "a refused letter must leave nothing behind"
-    assert metric(server, "missive_admission_refused_total") >= 3
+    assert server.metric("missive_admission_refused_total") >= 3
 
     # The TSA answers again: the evidence is issued, the backlog falls, letters are taken.
     held_tsa.release.set()
-    wait_until(lambda: metric(server, "missive_admission_backlog") < LIMIT, timeout=60, what="the backlog to be worked off")
+    wait_until(lambda: server.metric("missive_admission_backlog") < LIMIT, timeout=60, what="the backlog to be worked off")
     wait_until(lambda: server.submit(physical, make_pdf("accepted again")).status_code == 202, timeout=10, what="REST to accept again")
     assert smtp_submit(server, make_pdf("accepted again over smtp"), f"admission-{uuid.uuid4().hex}")[0] == 250
     for envelope_id in accepted:
@@ -121,5 +114,5 @@ def test_without_a_bound_nothing_is_refused(server_factory, held_tsa: HeldTSA, t
         server.submit_ok(physical, make_pdf(f"unbounded {i}"))
     time.sleep(0.5)  # more than two samples of the backlog
     assert server.submit(physical, make_pdf("still accepted")).status_code == 202
-    assert metric(server, "missive_admission_limit") == 0
-    assert metric(server, "missive_admission_refused_total") == 0
+    assert server.metric("missive_admission_limit") == 0
+    assert server.metric("missive_admission_refused_total") == 0

@@ -33,7 +33,8 @@ public struct MissiveError: Error, Sendable, CustomStringConvertible {
         public static let illegalTransition = Code(rawValue: "illegal_transition")
         /// Too many requests.
         public static let rateLimited = Code(rawValue: "rate_limited")
-        /// The store cannot take writes right now (disk full, busy); retry later.
+        /// The store cannot take writes right now (disk full, database locked), or a peer
+        /// that gates intake (the virus scanner) cannot be reached; retry later.
         public static let unavailable = Code(rawValue: "temporarily_unavailable")
         /// The hub is working off a backlog (admission control); retry after `retryAfter`.
         public static let busy = Code(rawValue: "busy")
